@@ -1,0 +1,73 @@
+using System.Globalization;
+using AtMqtt.Core.Parsing;
+
+namespace AtMqtt.Core.Commands;
+
+/// <summary>AT, ATE0, ATE1, AT+RST, AT+GMR, AT+CMD?, AT+SYSLOG.</summary>
+internal static class Basic
+{
+    public static readonly Command[] Commands =
+    [
+        new("AT", execute: static (m, ref _) => m.Ok()),
+        new("ATE0", execute: static (m, ref _) => SetEcho(m, false)),
+        new("ATE1", execute: static (m, ref _) => SetEcho(m, true)),
+        new("AT+RST", execute: static (m, ref _) => Restart(m), blocking: true),
+        new("AT+GMR", execute: static (m, ref _) => Version(m)),
+        new("AT+CMD", query: static (m, ref _) => List(m)),
+        new("AT+SYSLOG", query: static (m, ref _) => QuerySysLog(m), set: SetSysLog),
+    ];
+
+    private static ValueTask SetEcho(Modem m, bool on)
+    {
+        m.Echo = on;
+        return m.Ok();
+    }
+
+    private static ValueTask Restart(Modem m)
+    {
+        m.Response.Ok();
+        return m.RestartAsync();
+    }
+
+    private static ValueTask Version(Modem m)
+    {
+        string version = m.Options.Version;
+        string mqttnet = typeof(MQTTnet.MqttClientFactory).Assembly.GetName().Version?.ToString(3) ?? "?";
+        m.Response.Line($"AT version:{version}(atmqtt - {m.Dialect.Name} dialect)");
+        m.Response.Line($"SDK version:MQTTnet {mqttnet} on .NET {Environment.Version}");
+        m.Response.Line($"Bin version:{version}(atmqtt)");
+        return m.Ok();
+    }
+
+    private static ValueTask List(Modem m)
+    {
+        var all = CommandTable.All;
+        for (int i = 0; i < all.Length; i++)
+        {
+            var c = all[i];
+            m.Response.Line(string.Create(CultureInfo.InvariantCulture,
+                $"+CMD:{i},\"{c.Name}\",{Flag(c.Test)},{Flag(c.Query)},{Flag(c.Set)},{Flag(c.Execute)}"));
+        }
+
+        return m.Ok();
+
+        static int Flag(CommandHandler? h) => h is null ? 0 : 1;
+    }
+
+    private static ValueTask QuerySysLog(Modem m)
+    {
+        m.Response.Line(m.SysLog ? "+SYSLOG:1" : "+SYSLOG:0");
+        return m.Ok();
+    }
+
+    private static ValueTask SetSysLog(Modem m, ref ArgReader a)
+    {
+        if (!a.Arity(1, 1) || !a.Int(0, 0, 1, out int on))
+        {
+            return m.Fail(a.Error);
+        }
+
+        m.SysLog = on == 1;
+        return m.Ok();
+    }
+}

@@ -1,0 +1,62 @@
+namespace AtMqtt.Core.Dialects;
+
+/// <summary>
+/// The differences between the seed (Beken-style) command page and ESP-AT, as data, so that no
+/// handler has to ask which dialect it is in (SPEC section 1).
+/// </summary>
+public sealed class Dialect
+{
+    /// <summary>The seed page: schemes 1..2, host 64, lwt_msg 64, PUBRAW 512, word states.</summary>
+    public static readonly Dialect Seed = new()
+    {
+        Name = "seed",
+        MaxScheme = 2,
+        HostMaxBytes = 64,
+        LwtMessageMaxBytes = 64,
+        PubRawMaxBytes = 512,
+        PubRawOk = "+MQTTPUBRAW:OK",
+        PubRawFail = "+MQTTPUBRAW:FAIL",
+        NumericState = false,
+        QuotedPortAndPath = false,
+        CertAndCaMustBeZero = true,
+    };
+
+    /// <summary>ESP-AT v4/v5: schemes 1..10, host 128, lwt_msg 128, numeric states, quoted port and path.</summary>
+    public static Dialect EspAt(int maxPubRaw = 65536) => new()
+    {
+        Name = "esp-at",
+        MaxScheme = 10,
+        HostMaxBytes = 128,
+        LwtMessageMaxBytes = 128,
+        PubRawMaxBytes = maxPubRaw,
+        PubRawOk = "+MQTTPUB:OK",
+        PubRawFail = "+MQTTPUB:FAIL",
+        NumericState = true,
+        QuotedPortAndPath = true,
+        CertAndCaMustBeZero = false,
+    };
+
+    public required string Name { get; init; }
+    public required int MaxScheme { get; init; }
+    public required int HostMaxBytes { get; init; }
+    public required int LwtMessageMaxBytes { get; init; }
+    public required int PubRawMaxBytes { get; init; }
+    public required string PubRawOk { get; init; }
+    public required string PubRawFail { get; init; }
+
+    /// <summary>States 0..6 (esp-at) instead of the words <c>connected</c>/<c>disconnect</c> (seed).</summary>
+    public required bool NumericState { get; init; }
+
+    /// <summary>esp-at writes <c>"port","path"</c> in CONN? and +MQTTCONNECTED; the seed writes a bare port and no path.</summary>
+    public required bool QuotedPortAndPath { get; init; }
+
+    public required bool CertAndCaMustBeZero { get; init; }
+
+    /// <summary>Resolves a <c>--dialect</c> value.</summary>
+    public static Dialect? FromName(string name, int maxPubRaw = 65536) => name switch
+    {
+        "seed" => Seed,
+        "esp-at" => EspAt(maxPubRaw),
+        _ => null,
+    };
+}

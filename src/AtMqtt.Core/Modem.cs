@@ -1,0 +1,447 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using AtMqtt.Core.Commands;
+using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Framing;
+using AtMqtt.Core.Mqtt;
+using AtMqtt.Core.Output;
+using AtMqtt.Core.Parsing;
+using Microsoft.Extensions.Logging;
+
+namespace AtMqtt.Core;
+
+/// <summary>
+/// One software module: framer, parser, command table, MQTT link and the single output writer. It
+/// knows nothing about where its bytes come from: a host is any <see cref="IDuplexPipe"/>, one at a
+/// time, and the modem's state outlives a host that goes away, as a powered module's would.
+/// </summary>
+public sealed class Modem : IAsyncDisposable
+{
+    private static ReadOnlySpan<byte> ReadyLine => "ready\r\n"u8;
+    private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
+
+    private readonly LineFramer _framer = new();
+    private readonly ParamList _params = new();
+    private readonly byte[] _scratch = new byte[LineFramer.MaxLineBytes];
+    private readonly byte[] _busy = new byte[LineFramer.MaxLineBytes + 64];
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Task _urcPump;
+    private readonly ILogger _log;
+
+    private Task? _pending;
+    private DataPhase? _data;
+    private PipeReader? _input;
+    private int _hostAttached;
+
+    public Modem(ModemOptions options)
+    {
+        Options = options;
+        _log = options.LoggerFactory.CreateLogger("AtMqtt.Modem");
+        Output = new OutputWriter();
+        Response = new Response(() => SysLog);
+        Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"));
+        Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.LoggerFactory.CreateLogger("AtMqtt.Link"));
+        _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
+    }
+
+    public ModemOptions Options { get; }
+
+    public Dialect Dialect => Options.Dialect;
+
+    public MqttLink Link { get; }
+
+    public OutputWriter Output { get; }
+
+    public UrcQueue Urcs { get; }
+
+    /// <summary>The response of the command being executed (owned by that command until it completes).</summary>
+    public Response Response { get; }
+
+    public ILogger Log => _log;
+
+    /// <summary>ATE0/ATE1; on after start and after AT+RST.</summary>
+    public bool Echo { get; set; } = true;
+
+    /// <summary>AT+SYSLOG: ERR CODE lines before ERROR.</summary>
+    public bool SysLog { get; set; }
+
+    /// <summary>
+    /// Serves one host until its input ends or <paramref name="cancellationToken"/> fires: writes
+    /// <c>ready</c>, then reads and executes commands.
+    /// </summary>
+    public async Task RunAsync(IDuplexPipe host, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _hostAttached, 1) == 1)
+        {
+            throw new InvalidOperationException("A modem serves one host at a time.");
+        }
+
+        try
+        {
+            _framer.Reset();
+            _input = host.Input;
+            await Output.AttachAsync(host.Output).ConfigureAwait(false);
+            await Output.WriteAsync(ReadyLine.ToArray(), ResponseEffect.Neutral).ConfigureAwait(false);
+            await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (_data is { } abandoned)
+            {
+                // The host left in the middle of a data phase: its partial data is discarded.
+                _data = null;
+                abandoned.Dispose();
+                _log.LogWarning("Host left during a data phase: {Received} of {Length} bytes discarded", abandoned.Received, abandoned.Length);
+                await Output.WriteAsync(ReadOnlyMemory<byte>.Empty, ResponseEffect.Close).ConfigureAwait(false);
+            }
+
+            _input = null;
+            await Output.DetachAsync(host.Output).ConfigureAwait(false);
+            Volatile.Write(ref _hostAttached, 0);
+        }
+    }
+
+    private async Task ReadLoopAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled && _data is { TimedOut: true } timedOut)
+            {
+                await FailDataPhaseAsync(timedOut).ConfigureAwait(false);
+            }
+
+            while (!buffer.IsEmpty)
+            {
+                if (_data is { } data)
+                {
+                    _framer.SkipPendingLf(ref buffer);
+                    if (data.Take(ref buffer))
+                    {
+                        _data = null;
+                        await CompleteDataPhaseAsync(data).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                var kind = _framer.Next(ref buffer);
+                if (kind == FrameKind.NeedMore)
+                {
+                    break;
+                }
+
+                if (kind == FrameKind.Overflow)
+                {
+                    await OverflowAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await LineAsync().ConfigureAwait(false);
+                }
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool IsBusy => _pending is { IsCompleted: false };
+
+    private async ValueTask LineAsync()
+    {
+        var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
+        if (IsBusy)
+        {
+            await BusyAsync(echo).ConfigureAwait(false);
+            return;
+        }
+
+        Response.Reset();
+        var command = Resolve(out var kind, out var nameRange, out var paramRange, out uint error);
+        var handler = command?.For(kind);
+        if (command is null || handler is null)
+        {
+            Response.Error(command is null ? error : ErrorCode.OperationTypeError);
+            await Output.WriteAsync(echo, Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+            return;
+        }
+
+        if (command.Blocking)
+        {
+            await Output.WriteAsync(echo, ResponseEffect.Open).ConfigureAwait(false);
+            echo = ReadOnlyMemory<byte>.Empty;
+        }
+
+        var execution = Execute(command, handler, kind, paramRange);
+        if (!execution.IsCompleted)
+        {
+            _pending = FinishAsync(execution, command.Name);
+            return;
+        }
+
+        ObserveFault(execution, command.Name);
+        if (_data is not null)
+        {
+            // OK and '>' go out now; the response stays open through the data phase.
+            await Output.WriteAsync(echo, Response.Written, ResponseEffect.Open).ConfigureAwait(false);
+            _data.Start(_input);
+            return;
+        }
+
+        await Output.WriteAsync(echo, Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+    }
+
+    private Command? Resolve(out CommandKind kind, out Range name, out Range parameters, out uint error)
+    {
+        var line = _framer.Line;
+        if (!CommandLine.TryParse(line, out name, out kind, out parameters))
+        {
+            error = line.StartsWith("AT"u8) ? ErrorCode.UnsupportedCommand : ErrorCode.NoAt;
+            return null;
+        }
+
+        error = ErrorCode.UnsupportedCommand;
+        return CommandTable.Find(line[name]);
+    }
+
+    private ValueTask Execute(Command command, CommandHandler handler, CommandKind kind, Range parameters)
+    {
+        var line = _framer.Line;
+        if (kind == CommandKind.Set && !_params.Parse(line[parameters], parameters.Start.Value, out int badIndex))
+        {
+            Response.Error(ErrorCode.ParseFail(badIndex));
+            return ValueTask.CompletedTask;
+        }
+
+        if (kind != CommandKind.Set)
+        {
+            _params.Parse([], 0, out _);
+        }
+
+        var args = new ArgReader(line, _params, _scratch);
+        try
+        {
+            return handler(this, ref args);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "{Command} failed unexpectedly", command.Name);
+            Response.Reset();
+            Response.Error(ErrorCode.Mqtt(0));
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private async Task FinishAsync(ValueTask execution, string name)
+    {
+        try
+        {
+            await execution.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "{Command} failed unexpectedly", name);
+            Response.Reset();
+            Response.Error(ErrorCode.Mqtt(0));
+        }
+
+        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+    }
+
+    private void ObserveFault(ValueTask execution, string name)
+    {
+        if (execution.IsFaulted)
+        {
+            try
+            {
+                execution.GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                _log.LogError(ex, "{Command} failed unexpectedly", name);
+                Response.Reset();
+                Response.Error(ErrorCode.Mqtt(0));
+            }
+        }
+    }
+
+    private async ValueTask BusyAsync(ReadOnlyMemory<byte> echo)
+    {
+        int n = 0;
+        echo.Span.CopyTo(_busy);
+        n += echo.Length;
+        if (SysLog)
+        {
+            n += WriteAscii("ERR CODE:0x010b0000\r\n\r\n"u8, n);
+        }
+
+        n += WriteAscii(BusyLine, n);
+        await Output.WriteAsync(_busy.AsMemory(0, n), ResponseEffect.Neutral).ConfigureAwait(false);
+    }
+
+    private int WriteAscii(ReadOnlySpan<byte> text, int at)
+    {
+        text.CopyTo(_busy.AsSpan(at));
+        return text.Length;
+    }
+
+    private async ValueTask OverflowAsync()
+    {
+        if (IsBusy)
+        {
+            await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            return;
+        }
+
+        _log.LogWarning("Line longer than {Max} bytes discarded", LineFramer.MaxLineBytes);
+        Response.Reset();
+        Response.Error(ErrorCode.LineTooLong);
+        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Asks for exactly <paramref name="length"/> raw bytes after the response written so far (which
+    /// should end with the <c>&gt;</c> prompt). <paramref name="onData"/> then writes the result;
+    /// if the bytes stop for the data timeout, <paramref name="failLine"/> is written instead.
+    /// </summary>
+    public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData)
+    {
+        _data = new DataPhase(length, failLine, onData, Options.DataTimeout);
+    }
+
+    private async ValueTask CompleteDataPhaseAsync(DataPhase data)
+    {
+        data.Dispose();
+        Response.Reset();
+        ValueTask execution;
+        try
+        {
+            execution = data.OnData(this, data.Buffer);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "Data phase handler failed unexpectedly");
+            Response.Reset();
+            Response.Final(data.FailLine);
+            execution = ValueTask.CompletedTask;
+        }
+
+        if (!execution.IsCompleted)
+        {
+            _pending = FinishAsync(execution, "data phase");
+            return;
+        }
+
+        ObserveFault(execution, "data phase");
+        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+    }
+
+    private async ValueTask FailDataPhaseAsync(DataPhase data)
+    {
+        _data = null;
+        data.Dispose();
+        _log.LogWarning("Data phase timed out after {Received} of {Length} bytes; discarded", data.Received, data.Length);
+        Response.Reset();
+        Response.Final(data.FailLine);
+        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// AT+RST / AT+RESTORE: writes what the response holds, drops the MQTT link the way a power loss
+    /// would, forgets everything, then writes <c>ready</c>.
+    /// </summary>
+    public async ValueTask RestartAsync()
+    {
+        await Output.WriteAsync(Response.Written, ResponseEffect.Open).ConfigureAwait(false);
+        Response.Reset();
+        await Link.CloseAsync(graceful: false).ConfigureAwait(false);
+        Echo = true;
+        SysLog = false;
+        _log.LogInformation("Restarted");
+        Response.Raw(ReadyLine);
+    }
+
+    /// <summary>Ends a handler with <c>OK</c>.</summary>
+    public ValueTask Ok()
+    {
+        Response.Ok();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Ends a handler with <c>ERROR</c> (and its ERR CODE line under AT+SYSLOG=1).</summary>
+    public ValueTask Fail(uint code)
+    {
+        Response.Error(code);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _lifetime.Cancel();
+        await Link.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _urcPump.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _lifetime.Dispose();
+    }
+
+    /// <summary>A <c>&gt;</c> data phase: exactly N raw bytes, with an inactivity deadline.</summary>
+    private sealed class DataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData, TimeSpan timeout) : IDisposable
+    {
+        private Timer? _timer;
+        private PipeReader? _reader;
+        private volatile bool _timedOut;
+
+        public int Length { get; } = length;
+        public int Received { get; private set; }
+        public byte[] Buffer { get; } = new byte[length];
+        public string FailLine { get; } = failLine;
+        public Func<Modem, byte[], ValueTask> OnData { get; } = onData;
+        public bool TimedOut => _timedOut;
+
+        public void Start(PipeReader? reader)
+        {
+            _reader = reader;
+            if (timeout > TimeSpan.Zero)
+            {
+                _timer = new Timer(static state => ((DataPhase)state!).Expire(), this, timeout, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        /// <summary>Takes what it still needs from <paramref name="buffer"/>; true when complete.</summary>
+        public bool Take(ref ReadOnlySequence<byte> buffer)
+        {
+            int n = (int)Math.Min(buffer.Length, Length - Received);
+            buffer.Slice(0, n).CopyTo(Buffer.AsSpan(Received));
+            buffer = buffer.Slice(n);
+            Received += n;
+            if (n > 0)
+            {
+                _timer?.Change(timeout, Timeout.InfiniteTimeSpan);
+            }
+
+            return Received == Length;
+        }
+
+        public void Dispose() => _timer?.Dispose();
+
+        private void Expire()
+        {
+            _timedOut = true;
+            _reader?.CancelPendingRead();
+        }
+    }
+}

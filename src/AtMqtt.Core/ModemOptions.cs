@@ -1,0 +1,25 @@
+using AtMqtt.Core.Dialects;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AtMqtt.Core;
+
+/// <summary>Everything a modem is configured with at start; nothing here changes at run time.</summary>
+public sealed class ModemOptions
+{
+    public Dialect Dialect { get; init; } = Dialect.Seed;
+
+    /// <summary>How long a <c>&gt;</c> data phase waits for the next byte; zero waits forever.</summary>
+    public TimeSpan DataTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Entries in the subscription list (SPEC: 10).</summary>
+    public int MaxSubscriptions { get; init; } = 10;
+
+    /// <summary>QoS 0 messages that may wait for the host before new ones are dropped.</summary>
+    public int RxQueue { get; init; } = 1000;
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The program's version, shown by AT+GMR.</summary>
+    public string Version { get; init; } = typeof(ModemOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

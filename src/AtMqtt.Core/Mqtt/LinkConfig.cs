@@ -1,0 +1,18 @@
+namespace AtMqtt.Core.Mqtt;
+
+/// <summary>AT+MQTTUSERCFG (and the LONG* overrides).</summary>
+public sealed record UserConfig(int Scheme, string ClientId, string Username, string Password, int CertKeyId, int CaId, string Path);
+
+/// <summary>AT+MQTTCONNCFG. <see cref="KeepAlive"/> is the value given; 0 means 120 s.</summary>
+public sealed record ConnectionConfig(int KeepAlive, bool DisableCleanSession, string WillTopic, byte[] WillMessage, int WillQos, bool WillRetain)
+{
+    public static readonly ConnectionConfig Default = new(0, false, "", [], 0, false);
+
+    public TimeSpan EffectiveKeepAlive => TimeSpan.FromSeconds(KeepAlive == 0 ? 120 : KeepAlive);
+}
+
+/// <summary>Where AT+MQTTCONN pointed the link.</summary>
+public sealed record BrokerTarget(string Host, int Port, bool Reconnect);
+
+/// <summary>One entry of the subscription list.</summary>
+public sealed record Subscription(string Filter, int Qos);

@@ -1,0 +1,618 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Output;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Adapter;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace AtMqtt.Core.Mqtt;
+
+/// <summary>
+/// LinkID 0: configuration, connection state, subscription list and the reconnect loop (SPEC
+/// section 4), over one MQTTnet client per connection attempt.
+/// </summary>
+public sealed class MqttLink : IAsyncDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dialect _dialect;
+    private readonly UrcQueue _urcs;
+    private readonly ILogger _log;
+    private readonly List<Subscription> _subscriptions = [];
+    private readonly int _maxSubscriptions;
+
+    private IMqttClient? _client;
+    private SocketStreamProvider? _transport;
+    private MqttClientOptions? _clientOptions;
+    private CancellationTokenSource _linkLifetime = new();
+    private Phase _phase;
+    private bool _unsubscribedToEmpty;
+
+    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, ILogger log)
+    {
+        _dialect = dialect;
+        _urcs = urcs;
+        _maxSubscriptions = maxSubscriptions;
+        _log = log;
+    }
+
+    private enum Phase
+    {
+        /// <summary>No connection attempted since the last configuration.</summary>
+        Idle,
+        Connecting,
+        Connected,
+        /// <summary>An established connection dropped; reconnect=1 is retrying.</summary>
+        Reconnecting,
+        /// <summary>A connection attempt failed; CONN may be tried again.</summary>
+        Failed,
+        /// <summary>An established connection dropped with reconnect=0: CLEAN and configure again.</summary>
+        Dropped,
+    }
+
+    public UserConfig? User { get; private set; }
+
+    public ConnectionConfig? Connection { get; private set; }
+
+    public BrokerTarget? Target { get; private set; }
+
+    public bool IsConnected
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _phase == Phase.Connected;
+            }
+        }
+    }
+
+    /// <summary>True from CONN until CLEAN: USERCFG, CONNCFG and CONN are refused meanwhile.</summary>
+    public bool IsActive
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _phase is Phase.Connecting or Phase.Connected or Phase.Reconnecting;
+            }
+        }
+    }
+
+    public bool MustCleanFirst
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _phase == Phase.Dropped;
+            }
+        }
+    }
+
+    public IReadOnlyList<Subscription> Subscriptions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _subscriptions];
+            }
+        }
+    }
+
+    /// <summary>ESP-AT's state 0..6 (SPEC section 1).</summary>
+    public int State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (User is null)
+                {
+                    return 0;
+                }
+
+                if (_phase == Phase.Connected)
+                {
+                    return _subscriptions.Count > 0 ? 6 : _unsubscribedToEmpty ? 5 : 4;
+                }
+
+                if (_phase != Phase.Idle)
+                {
+                    return 3;
+                }
+
+                return Connection is null ? 1 : 2;
+            }
+        }
+    }
+
+    /// <summary>The state as the dialect writes it: a number, or connected/disconnect.</summary>
+    public string StateText => _dialect.NumericState
+        ? State.ToString(CultureInfo.InvariantCulture)
+        : IsConnected ? "connected" : "disconnect";
+
+    public void Configure(UserConfig user)
+    {
+        lock (_gate)
+        {
+            User = user;
+            _phase = Phase.Idle;
+        }
+    }
+
+    public void Configure(ConnectionConfig connection)
+    {
+        lock (_gate)
+        {
+            Connection = connection;
+            _phase = Phase.Idle;
+        }
+    }
+
+    /// <summary>
+    /// Connects and waits for CONNACK. On success the +MQTTCONNECTED line is returned for the response;
+    /// on failure null, and the link is left disconnected with no retry.
+    /// </summary>
+    public async Task<bool> ConnectAsync(BrokerTarget target, TimeSpan timeout)
+    {
+        UserConfig user;
+        CancellationToken lifetime;
+        lock (_gate)
+        {
+            user = User ?? throw new InvalidOperationException("USERCFG first");
+            Target = target;
+            _phase = Phase.Connecting;
+            lifetime = _linkLifetime.Token;
+        }
+
+        var transport = new SocketStreamProvider();
+        var client = new MqttClientFactory().CreateMqttClient();
+        var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
+        client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        client.DisconnectedAsync += e => OnDisconnectedAsync(client, e);
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        cts.CancelAfter(timeout);
+        try
+        {
+            _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}, keepalive {KeepAlive}s, clean session {Clean})",
+                target.Host, target.Port, user.ClientId, user.Scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
+            lock (_gate)
+            {
+                _client = client;
+                _transport = transport;
+                _clientOptions = options;
+            }
+
+            var result = await client.ConnectAsync(options, cts.Token).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                throw new BrokerRefusedException(result.ResultCode);
+            }
+
+            lock (_gate)
+            {
+                if (!ReferenceEquals(_client, client))
+                {
+                    return false; // cleaned or reset meanwhile
+                }
+
+                _phase = Phase.Connected;
+                _unsubscribedToEmpty = false;
+            }
+
+            _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}", target.Host, target.Port, Describe(ex));
+            lock (_gate)
+            {
+                if (ReferenceEquals(_client, client))
+                {
+                    _client = null;
+                    _transport = null;
+                    _phase = Phase.Failed;
+                }
+            }
+
+            transport.Abort();
+            client.Dispose();
+            return false;
+        }
+    }
+
+    /// <summary>The +MQTTCONNECTED line for the current target.</summary>
+    public string ConnectedLine()
+    {
+        var user = User;
+        var target = Target;
+        if (user is null || target is null)
+        {
+            return "";
+        }
+
+        return _dialect.QuotedPortAndPath
+            ? $"+MQTTCONNECTED:0,{user.Scheme},\"{target.Host}\",\"{target.Port}\",\"{DisplayPath(user.Path)}\",{(target.Reconnect ? 1 : 0)}"
+            : $"+MQTTCONNECTED:0,{user.Scheme},\"{target.Host}\",{target.Port},{(target.Reconnect ? 1 : 0)}";
+    }
+
+    /// <summary>The +MQTTCONN line of AT+MQTTCONN?.</summary>
+    public string QueryLine()
+    {
+        var user = User;
+        var target = Target;
+        int scheme = user?.Scheme ?? 0;
+        string host = target?.Host ?? "";
+        int port = target?.Port ?? 0;
+        int reconnect = target?.Reconnect == true ? 1 : 0;
+        return _dialect.QuotedPortAndPath
+            ? $"+MQTTCONN:0,{StateText},{scheme},\"{host}\",\"{port}\",\"{DisplayPath(user?.Path ?? "")}\",{reconnect}"
+            : $"+MQTTCONN:0,{StateText},{scheme},\"{host}\",{port},{reconnect}";
+    }
+
+    public async Task<bool> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain, TimeSpan timeout)
+    {
+        var client = ConnectedClient();
+        if (client is null)
+        {
+            _log.LogWarning("Publish to {Topic} refused: not connected", topic);
+            return false;
+        }
+
+        var message = new MqttApplicationMessage
+        {
+            Topic = topic,
+            Payload = new ReadOnlySequence<byte>(payload),
+            QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
+            Retain = retain,
+        };
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var result = await client.PublishAsync(message, cts.Token).ConfigureAwait(false);
+            if (!result.IsSuccess)
+            {
+                _log.LogWarning("Publish to {Topic} failed: {Reason}", topic, result.ReasonCode);
+            }
+
+            return result.IsSuccess;
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}", topic, qos, payload.Length, Describe(ex));
+            return false;
+        }
+    }
+
+    public enum SubscribeOutcome
+    {
+        Subscribed,
+        AlreadySubscribed,
+        Failed,
+    }
+
+    public async Task<SubscribeOutcome> SubscribeAsync(string filter, int qos, TimeSpan timeout)
+    {
+        var client = ConnectedClient();
+        lock (_gate)
+        {
+            if (_subscriptions.Exists(s => s.Filter == filter))
+            {
+                return SubscribeOutcome.AlreadySubscribed;
+            }
+
+            if (client is null || _subscriptions.Count >= _maxSubscriptions)
+            {
+                _log.LogWarning("Subscribe to {Filter} refused: {Reason}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})");
+                return SubscribeOutcome.Failed;
+            }
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var options = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos))
+                .Build();
+            var result = await client.SubscribeAsync(options, cts.Token).ConfigureAwait(false);
+            var code = result.Items.Count > 0 ? result.Items.First().ResultCode : MqttClientSubscribeResultCode.UnspecifiedError;
+            if (code > MqttClientSubscribeResultCode.GrantedQoS2)
+            {
+                _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}", filter, code);
+                return SubscribeOutcome.Failed;
+            }
+
+            lock (_gate)
+            {
+                _subscriptions.Add(new Subscription(filter, qos));
+            }
+
+            return SubscribeOutcome.Subscribed;
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning("Subscribe to {Filter} failed: {Reason}", filter, Describe(ex));
+            return SubscribeOutcome.Failed;
+        }
+    }
+
+    public enum UnsubscribeOutcome
+    {
+        Unsubscribed,
+        NotSubscribed,
+        Failed,
+    }
+
+    public async Task<UnsubscribeOutcome> UnsubscribeAsync(string filter, TimeSpan timeout)
+    {
+        var client = ConnectedClient();
+        lock (_gate)
+        {
+            if (client is null || !_subscriptions.Exists(s => s.Filter == filter))
+            {
+                return UnsubscribeOutcome.NotSubscribed;
+            }
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cts.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _subscriptions.RemoveAll(s => s.Filter == filter);
+                _unsubscribedToEmpty = _subscriptions.Count == 0;
+            }
+
+            return UnsubscribeOutcome.Unsubscribed;
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}", filter, Describe(ex));
+            return UnsubscribeOutcome.Failed;
+        }
+    }
+
+    /// <summary>
+    /// AT+MQTTCLEAN (graceful: DISCONNECT, so no will) or AT+RST (abrupt: the socket is cut, so the
+    /// broker publishes the will). Either way configuration and subscriptions are forgotten.
+    /// </summary>
+    public async Task CloseAsync(bool graceful)
+    {
+        IMqttClient? client;
+        SocketStreamProvider? transport;
+        bool wasConnected;
+        lock (_gate)
+        {
+            client = _client;
+            transport = _transport;
+            wasConnected = _phase == Phase.Connected;
+            _client = null;
+            _transport = null;
+            _clientOptions = null;
+            _linkLifetime.Cancel();
+            _linkLifetime.Dispose();
+            _linkLifetime = new CancellationTokenSource();
+            _phase = Phase.Idle;
+            _subscriptions.Clear();
+            _unsubscribedToEmpty = false;
+            User = null;
+            Connection = null;
+            Target = null;
+        }
+
+        _urcs.Clear();
+        if (client is null)
+        {
+            return;
+        }
+
+        if (graceful && wasConnected)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _log.LogDebug(ex, "DISCONNECT not sent");
+            }
+        }
+
+        transport?.Abort();
+        client.Dispose();
+        _log.LogInformation(graceful ? "Link cleaned" : "Link dropped without DISCONNECT (reset)");
+    }
+
+    public async ValueTask DisposeAsync() => await CloseAsync(graceful: false).ConfigureAwait(false);
+
+    private IMqttClient? ConnectedClient()
+    {
+        lock (_gate)
+        {
+            return _phase == Phase.Connected ? _client : null;
+        }
+    }
+
+    private MqttClientOptions BuildOptions(UserConfig user, ConnectionConfig connection, BrokerTarget target, SocketStreamProvider transport)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(target.Host, target.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithClientId(user.ClientId)
+            .WithCleanSession(!connection.DisableCleanSession)
+            .WithKeepAlivePeriod(connection.EffectiveKeepAlive)
+            .WithTimeout(TimeSpan.FromSeconds(30));
+        if (user.Username.Length > 0 || user.Password.Length > 0)
+        {
+            builder.WithCredentials(user.Username, Encoding.UTF8.GetBytes(user.Password));
+        }
+
+        if (connection.WillTopic.Length > 0)
+        {
+            builder.WithWillTopic(connection.WillTopic)
+                .WithWillPayload(connection.WillMessage)
+                .WithWillQualityOfServiceLevel((MqttQualityOfServiceLevel)connection.WillQos)
+                .WithWillRetain(connection.WillRetain);
+        }
+
+        var options = builder.Build();
+        ((MqttClientTcpOptions)options.ChannelOptions).StreamProvider = transport;
+        return options;
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var message = e.ApplicationMessage;
+        var payload = message.Payload;
+        int topicBytes = Encoding.UTF8.GetByteCount(message.Topic);
+        int payloadLength = checked((int)payload.Length);
+        Span<byte> digits = stackalloc byte[11];
+        payloadLength.TryFormat(digits, out int digitCount, default, CultureInfo.InvariantCulture);
+
+        // +MQTTSUBRECV:0,"<topic>",<length>,<payload>\r\n, the payload raw and whole.
+        var prefix = "+MQTTSUBRECV:0,\""u8;
+        var line = new byte[prefix.Length + topicBytes + 2 + digitCount + 1 + payloadLength + 2];
+        var span = line.AsSpan();
+        prefix.CopyTo(span);
+        int n = prefix.Length;
+        n += Encoding.UTF8.GetBytes(message.Topic, span[n..]);
+        span[n++] = (byte)'"';
+        span[n++] = (byte)',';
+        digits[..digitCount].CopyTo(span[n..]);
+        n += digitCount;
+        span[n++] = (byte)',';
+        payload.CopyTo(span[n..]);
+        n += payloadLength;
+        span[n++] = (byte)'\r';
+        span[n] = (byte)'\n';
+
+        bool needsAck = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
+        if (needsAck)
+        {
+            e.AutoAcknowledge = false;
+        }
+
+        _urcs.EnqueueMessage(line, needsAck ? e : null);
+        return Task.CompletedTask;
+    }
+
+    private Task OnDisconnectedAsync(IMqttClient client, MqttClientDisconnectedEventArgs e)
+    {
+        bool reconnect;
+        CancellationToken lifetime;
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_client, client) || _phase != Phase.Connected)
+            {
+                return Task.CompletedTask; // a failed attempt, or a drop we caused
+            }
+
+            reconnect = Target?.Reconnect == true;
+            _phase = reconnect ? Phase.Reconnecting : Phase.Dropped;
+            lifetime = _linkLifetime.Token;
+        }
+
+        _log.LogWarning("Connection lost: {Reason}{Detail}", e.Reason, e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
+        _urcs.Enqueue("+MQTTDISCONNECTED:0\r\n"u8.ToArray());
+        if (reconnect)
+        {
+            _ = Task.Run(() => ReconnectAsync(client, lifetime), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task ReconnectAsync(IMqttClient client, CancellationToken lifetime)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        int attempt = 0;
+        while (!lifetime.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(delay, lifetime).ConfigureAwait(false);
+                attempt++;
+                MqttClientOptions? options;
+                lock (_gate)
+                {
+                    options = ReferenceEquals(_client, client) ? _clientOptions : null;
+                }
+
+                if (options is null)
+                {
+                    return;
+                }
+
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+                cts.CancelAfter(TimeSpan.FromSeconds(30));
+                var result = await client.ConnectAsync(options, cts.Token).ConfigureAwait(false);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    throw new BrokerRefusedException(result.ResultCode);
+                }
+
+                List<Subscription> restore;
+                lock (_gate)
+                {
+                    if (!ReferenceEquals(_client, client))
+                    {
+                        return;
+                    }
+
+                    _phase = Phase.Connected;
+                    restore = [.. _subscriptions];
+                }
+
+                _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s)", attempt, restore.Count);
+                _urcs.Enqueue(Encoding.UTF8.GetBytes(ConnectedLine() + "\r\n"));
+                if (restore.Count > 0)
+                {
+                    var builder = new MqttClientSubscribeOptionsBuilder();
+                    foreach (var s in restore)
+                    {
+                        builder.WithTopicFilter(f => f.WithTopic(s.Filter).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)s.Qos));
+                    }
+
+                    await client.SubscribeAsync(builder.Build(), lifetime).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay}s", attempt, Describe(ex), delay.TotalSeconds * 2 > 30 ? 30 : delay.TotalSeconds * 2);
+                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+            }
+        }
+    }
+
+    private static string DisplayPath(string path) => path.Length == 0 || path[0] == '/' ? path : "/" + path;
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        BrokerRefusedException r => r.Message,
+        MqttConnectingFailedException c => c.Message,
+        OperationCanceledException => "timed out",
+        _ when ex.InnerException is not null && ex.InnerException is not OperationCanceledException => ex.InnerException.Message,
+        _ => ex.Message,
+    };
+}
+
+/// <summary>CONNACK with a failure code.</summary>
+internal sealed class BrokerRefusedException(MqttClientConnectResultCode code) : Exception($"broker refused the connection: {code}")
+{
+    public MqttClientConnectResultCode Code { get; } = code;
+}

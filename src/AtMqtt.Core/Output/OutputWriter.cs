@@ -1,0 +1,165 @@
+using System.IO.Pipelines;
+
+namespace AtMqtt.Core.Output;
+
+/// <summary>How a write changes the response state that gates URCs.</summary>
+public enum ResponseEffect : byte
+{
+    /// <summary>Neither opens nor closes a response (<c>ready</c>, <c>busy p...</c>).</summary>
+    Neutral,
+    /// <summary>A response is under way (an echo, <c>OK</c> before a <c>&gt;</c> data phase): URCs wait.</summary>
+    Open,
+    /// <summary>The final result: URCs may follow.</summary>
+    Close,
+}
+
+/// <summary>
+/// The only code that writes to the host. Each write is atomic, and unsolicited lines are written
+/// only while no response is open (SPEC section 2), so they can never land inside a response,
+/// between <c>OK</c> and <c>&gt;</c>, or inside a data phase.
+/// </summary>
+public sealed class OutputWriter
+{
+    private readonly SemaphoreSlim _mutex = new(1, 1);
+    private PipeWriter? _host;
+    private bool _responseOpen;
+    private bool _urcWaiting;
+    private TaskCompletionSource _changed = NewSignal();
+
+    /// <summary>Bytes written to hosts since start (for diagnostics and benchmarks).</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>True while a host is attached.</summary>
+    public bool HasHost => Volatile.Read(ref _host) is not null;
+
+    internal async ValueTask AttachAsync(PipeWriter host)
+    {
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        _host = host;
+        Signal();
+        _mutex.Release();
+    }
+
+    internal async ValueTask DetachAsync(PipeWriter host)
+    {
+        // A write blocked on a host that stopped reading would hold the mutex forever.
+        host.CancelPendingFlush();
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        if (ReferenceEquals(_host, host))
+        {
+            _host = null;
+        }
+
+        _mutex.Release();
+    }
+
+    /// <summary>Writes part of a response (or a neutral line) in one piece; false when no host took it.</summary>
+    public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second, ResponseEffect effect)
+    {
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (effect == ResponseEffect.Open)
+            {
+                _responseOpen = true;
+            }
+            else if (effect == ResponseEffect.Close)
+            {
+                _responseOpen = false;
+                Signal();
+            }
+
+            return await WriteLockedAsync(first, second).ConfigureAwait(false);
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    public ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> bytes, ResponseEffect effect) =>
+        WriteAsync(bytes, ReadOnlyMemory<byte>.Empty, effect);
+
+    /// <summary>
+    /// Writes an unsolicited line once no response is open and a host is attached; completes only
+    /// when the bytes went to the host (the caller may then acknowledge the message to the broker).
+    /// </summary>
+    public async ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            await _mutex.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!_responseOpen && _host is not null)
+                {
+                    if (await WriteLockedAsync(urc, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+
+                _urcWaiting = true;
+                changed = _changed.Task;
+            }
+            finally
+            {
+                _mutex.Release();
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<bool> WriteLockedAsync(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second)
+    {
+        var host = _host;
+        if (host is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            int length = first.Length + second.Length;
+            if (length == 0)
+            {
+                return true;
+            }
+
+            var span = host.GetSpan(length);
+            first.Span.CopyTo(span);
+            second.Span.CopyTo(span[first.Length..]);
+            host.Advance(length);
+            var result = await host.FlushAsync().ConfigureAwait(false);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                _host = null;
+                return false;
+            }
+
+            BytesWritten += length;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The host went away mid-write; the session's reader notices and detaches.
+            _host = null;
+            return false;
+        }
+    }
+
+    private void Signal()
+    {
+        if (_urcWaiting)
+        {
+            _urcWaiting = false;
+            var old = _changed;
+            _changed = NewSignal();
+            old.TrySetResult();
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,65 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
+
+namespace AtMqtt.Core.Output;
+
+/// <summary>Builds the bytes of one response (SPEC section 2) in a buffer reused for every command.</summary>
+public sealed class Response
+{
+    private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+
+    internal Response(Func<bool> sysLog) => SysLog = sysLog;
+
+    private Func<bool> SysLog { get; }
+
+    public ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
+
+    public void Reset() => _buffer.ResetWrittenCount();
+
+    /// <summary><c>\r\nOK\r\n</c></summary>
+    public void Ok() => Raw("\r\nOK\r\n"u8);
+
+    /// <summary><c>\r\nERROR\r\n</c>, preceded by <c>ERR CODE:0x...\r\n</c> when AT+SYSLOG=1.</summary>
+    public void Error(uint code)
+    {
+        if (SysLog() && code != 0)
+        {
+            Raw("ERR CODE:0x"u8);
+            Span<byte> hex = stackalloc byte[8];
+            Utf8Formatter.TryFormat(code, hex, out _, new StandardFormat('x', 8));
+            Raw(hex);
+            Raw(Crlf);
+        }
+
+        Raw("\r\nERROR\r\n"u8);
+    }
+
+    /// <summary>An information line: the text, then CR LF.</summary>
+    public void Line(ReadOnlySpan<byte> text)
+    {
+        Raw(text);
+        Raw(Crlf);
+    }
+
+    public void Line(string text)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(text.Length) + 2;
+        var span = _buffer.GetSpan(max);
+        int n = Encoding.UTF8.GetBytes(text, span);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        _buffer.Advance(n);
+    }
+
+    /// <summary>A final result line of its own (the PUBRAW result): <c>\r\n</c>text<c>\r\n</c>.</summary>
+    public void Final(string text)
+    {
+        Raw(Crlf);
+        Line(text);
+    }
+
+    public void Raw(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
+}

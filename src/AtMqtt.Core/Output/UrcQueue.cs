@@ -1,0 +1,96 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+
+namespace AtMqtt.Core.Output;
+
+/// <summary>
+/// Unsolicited lines on their way to the host, in order. QoS 1/2 messages are acknowledged to the
+/// broker only after their line was written (SPEC section 4, "nothing lost"); QoS 0 messages wait in a
+/// bounded queue and past it are dropped and counted.
+/// </summary>
+public sealed class UrcQueue
+{
+    private readonly Channel<Item> _items = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly OutputWriter _output;
+    private readonly int _qos0Limit;
+    private readonly ILogger _log;
+    private int _qos0Queued;
+    private int _generation;
+    private long _qos0Dropped;
+
+    internal UrcQueue(OutputWriter output, int qos0Limit, ILogger log)
+    {
+        _output = output;
+        _qos0Limit = qos0Limit;
+        _log = log;
+    }
+
+    /// <summary>QoS 0 messages dropped because the queue was full, since start.</summary>
+    public long Qos0Dropped => Interlocked.Read(ref _qos0Dropped);
+
+    /// <summary>Lines waiting for the host.</summary>
+    public int Pending => _items.Reader.Count;
+
+    /// <summary>A status line (+MQTTCONNECTED, +MQTTDISCONNECTED), never dropped.</summary>
+    public void Enqueue(byte[] line) => _items.Writer.TryWrite(new Item(line, null, Volatile.Read(ref _generation), false));
+
+    /// <summary>A received message; false when a QoS 0 message had to be dropped.</summary>
+    public bool EnqueueMessage(byte[] line, MqttApplicationMessageReceivedEventArgs? acknowledge)
+    {
+        if (acknowledge is null)
+        {
+            if (Interlocked.Increment(ref _qos0Queued) > _qos0Limit)
+            {
+                Interlocked.Decrement(ref _qos0Queued);
+                long dropped = Interlocked.Increment(ref _qos0Dropped);
+                _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
+                return false;
+            }
+        }
+
+        _items.Writer.TryWrite(new Item(line, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
+        return true;
+    }
+
+    /// <summary>Forgets everything queued (AT+MQTTCLEAN, AT+RST): those lines belong to a link that is gone.</summary>
+    public void Clear() => Interlocked.Increment(ref _generation);
+
+    internal async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var item in _items.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (item.CountsAsQos0)
+                {
+                    Interlocked.Decrement(ref _qos0Queued);
+                }
+
+                if (item.Generation != Volatile.Read(ref _generation))
+                {
+                    continue;
+                }
+
+                await _output.WriteUrcAsync(item.Line, cancellationToken).ConfigureAwait(false);
+                if (item.Acknowledge is { } ack)
+                {
+                    try
+                    {
+                        await ack.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // The connection it came on is gone; the broker redelivers it (persistent session) or never will.
+                        _log.LogDebug(ex, "Acknowledgement not sent: the connection is gone");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private readonly record struct Item(byte[] Line, MqttApplicationMessageReceivedEventArgs? Acknowledge, int Generation, bool CountsAsQos0);
+}

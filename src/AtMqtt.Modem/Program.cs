@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Net;
+using AtMqtt.Core;
+using AtMqtt.Core.Dialects;
+using AtMqtt.Cli;
+using AtMqtt.Cli.Broker;
+using AtMqtt.Cli.Channels;
+using Microsoft.Extensions.Logging;
+
+var stdio = new Option<bool>("--stdio") { Description = "Speak AT on stdin/stdout (the default channel)." };
+var tcp = new Option<string?>("--tcp") { Description = "Listen for one host at a time on HOST:PORT (loopback only unless --allow-remote).", HelpName = "HOST:PORT" };
+var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow --tcp to listen on a non-loopback address." };
+var embeddedBroker = new Option<int?>("--embedded-broker")
+{
+    Description = "Run MQTTnet's broker in-process on 127.0.0.1 (default port 1883).",
+    HelpName = "PORT",
+    Arity = ArgumentArity.ZeroOrOne,
+};
+var dialect = new Option<string>("--dialect") { Description = "Command dialect: seed (default) or esp-at.", DefaultValueFactory = _ => "seed" };
+dialect.AcceptOnlyFromAmong("seed", "esp-at");
+var dataTimeout = new Option<int>("--data-timeout") { Description = "Seconds a '>' data phase waits for the next byte; 0 waits forever.", DefaultValueFactory = _ => 10 };
+var maxSubscriptions = new Option<int>("--max-subscriptions") { Description = "Size of the subscription list.", DefaultValueFactory = _ => 10 };
+var rxQueue = new Option<int>("--rx-queue") { Description = "QoS 0 messages that may wait for the host before new ones are dropped.", DefaultValueFactory = _ => 1000 };
+var maxPubRaw = new Option<int>("--max-pubraw") { Description = "Largest AT+MQTTPUBRAW length in the esp-at dialect.", DefaultValueFactory = _ => 65536 };
+var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level written to stderr.", DefaultValueFactory = _ => LogLevel.Information };
+
+var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
+{
+    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxPubRaw, logLevel,
+};
+
+root.SetAction(async (parse, cancellationToken) =>
+{
+    using var loggerFactory = Logging.Create(parse.GetValue(logLevel));
+    var log = loggerFactory.CreateLogger("AtMqtt");
+
+    int timeout = parse.GetValue(dataTimeout);
+    int subscriptions = parse.GetValue(maxSubscriptions);
+    int queue = parse.GetValue(rxQueue);
+    int pubRaw = parse.GetValue(maxPubRaw);
+    if (timeout < 0 || subscriptions < 1 || queue < 1 || pubRaw < 1)
+    {
+        Console.Error.WriteLine("--data-timeout must be >= 0; --max-subscriptions, --rx-queue and --max-pubraw must be >= 1.");
+        return 2;
+    }
+
+    IPEndPoint? listen = null;
+    if (parse.GetValue(tcp) is { } tcpValue)
+    {
+        if (!Endpoints.TryParse(tcpValue, out listen))
+        {
+            Console.Error.WriteLine($"--tcp: '{tcpValue}' is not HOST:PORT.");
+            return 2;
+        }
+
+        if (!IPAddress.IsLoopback(listen.Address) && !parse.GetValue(allowRemote))
+        {
+            Console.Error.WriteLine($"--tcp: {listen.Address} is not a loopback address; add --allow-remote to listen on it.");
+            return 2;
+        }
+    }
+
+    var options = new ModemOptions
+    {
+        Dialect = Dialect.FromName(parse.GetValue(dialect)!, pubRaw)!,
+        DataTimeout = TimeSpan.FromSeconds(timeout),
+        MaxSubscriptions = subscriptions,
+        RxQueue = queue,
+        LoggerFactory = loggerFactory,
+        Version = typeof(Endpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+    };
+
+    EmbeddedBroker? broker = null;
+    if (parse.GetResult(embeddedBroker) is not null)
+    {
+        int port = parse.GetValue(embeddedBroker) ?? 1883;
+        try
+        {
+            broker = await EmbeddedBroker.StartAsync(port, loggerFactory.CreateLogger("AtMqtt.Broker"));
+        }
+        catch (Exception ex)
+        {
+            log.LogCritical("Embedded broker could not listen on 127.0.0.1:{Port}: {Reason}", port, ex.Message);
+            return 1;
+        }
+    }
+
+    await using var modem = new Modem(options);
+    try
+    {
+        log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, listen is null ? "stdio" : $"tcp {listen}");
+        if (listen is not null)
+        {
+            await new TcpListenChannel(modem, listen, loggerFactory.CreateLogger("AtMqtt.Tcp")).RunAsync(cancellationToken);
+        }
+        else
+        {
+            await StdioChannel.RunAsync(modem, cancellationToken);
+        }
+    }
+    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+    {
+        log.LogCritical("Channel failed: {Reason}", ex.Message);
+        return 1;
+    }
+    finally
+    {
+        if (broker is not null)
+        {
+            await broker.DisposeAsync();
+        }
+    }
+
+    return 0;
+});
+
+return await root.Parse(args).InvokeAsync();
