@@ -50,6 +50,9 @@ public sealed class Modem : IAsyncDisposable
 
     public MqttLink Link { get; }
 
+    /// <summary>The simulated module around the link: Wi-Fi, SNTP, UART, system settings.</summary>
+    public Device.DeviceState Device { get; } = new();
+
     public OutputWriter Output { get; }
 
     public UrcQueue Urcs { get; }
@@ -365,6 +368,7 @@ public sealed class Modem : IAsyncDisposable
         await Link.CloseAsync(graceful: false).ConfigureAwait(false);
         Echo = true;
         SysLog = false;
+        Device.Restart();
         _log.LogInformation("Restarted");
         Response.Raw(ReadyLine);
     }

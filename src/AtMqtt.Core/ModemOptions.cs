@@ -18,6 +18,12 @@ public sealed class ModemOptions
     /// <summary>QoS 0 messages that may wait for the host before new ones are dropped.</summary>
     public int RxQueue { get; init; } = 1000;
 
+    /// <summary><c>--wifi SSID:PASSWORD</c>: the one access point AT+CWJAP accepts; null accepts any.</summary>
+    public (string Ssid, string Password)? Wifi { get; init; }
+
+    /// <summary><c>--require-wifi</c>: AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module.</summary>
+    public bool RequireWifi { get; init; }
+
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>The program's version, shown by AT+GMR.</summary>

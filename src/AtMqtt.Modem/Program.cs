@@ -22,11 +22,13 @@ var dataTimeout = new Option<int>("--data-timeout") { Description = "Seconds a '
 var maxSubscriptions = new Option<int>("--max-subscriptions") { Description = "Size of the subscription list.", DefaultValueFactory = _ => 10 };
 var rxQueue = new Option<int>("--rx-queue") { Description = "QoS 0 messages that may wait for the host before new ones are dropped.", DefaultValueFactory = _ => 1000 };
 var maxPubRaw = new Option<int>("--max-pubraw") { Description = "Largest AT+MQTTPUBRAW length in the esp-at dialect.", DefaultValueFactory = _ => 65536 };
+var wifi = new Option<string?>("--wifi") { Description = "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any).", HelpName = "SSID:PASSWORD" };
+var requireWifi = new Option<bool>("--require-wifi") { Description = "AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module." };
 var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level written to stderr.", DefaultValueFactory = _ => LogLevel.Information };
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
-    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxPubRaw, logLevel,
+    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxPubRaw, wifi, requireWifi, logLevel,
 };
 
 root.SetAction(async (parse, cancellationToken) =>
@@ -60,8 +62,23 @@ root.SetAction(async (parse, cancellationToken) =>
         }
     }
 
+    (string, string)? accessPoint = null;
+    if (parse.GetValue(wifi) is { } wifiValue)
+    {
+        int colon = wifiValue.IndexOf(':');
+        if (colon <= 0)
+        {
+            Console.Error.WriteLine("--wifi: expected SSID:PASSWORD.");
+            return 2;
+        }
+
+        accessPoint = (wifiValue[..colon], wifiValue[(colon + 1)..]);
+    }
+
     var options = new ModemOptions
     {
+        Wifi = accessPoint,
+        RequireWifi = parse.GetValue(requireWifi),
         Dialect = Dialect.FromName(parse.GetValue(dialect)!, pubRaw)!,
         DataTimeout = TimeSpan.FromSeconds(timeout),
         MaxSubscriptions = subscriptions,

@@ -10,13 +10,19 @@ public static class CommandTable
     [
         .. Basic.Commands,
         .. MqttUserConfig.Commands,
+        .. MqttLong.Commands,
         .. MqttConnectionConfig.Commands,
+        .. MqttAlpn.Commands,
+        .. MqttSni.Commands,
         .. MqttConnect.Commands,
         .. MqttPublish.Commands,
         .. MqttPublishRaw.Commands,
         .. MqttSubscribe.Commands,
         .. MqttUnsubscribe.Commands,
         .. MqttClean.Commands,
+        .. SystemCommands.Commands,
+        .. Wifi.Commands,
+        .. Sntp.Commands,
     ];
 
     public static Command? Find(ReadOnlySpan<byte> name)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using AtMqtt.Core.Mqtt;
 using AtMqtt.Core.Parsing;
 
@@ -42,6 +43,12 @@ internal static class MqttConnect
         if (m.Link.IsActive)
         {
             return m.Fail(ErrorCode.Mqtt(MqttError.AlreadyConnected));
+        }
+
+        if (m.Options.RequireWifi && !m.Device.WifiConnected)
+        {
+            m.Log.LogWarning("AT+MQTTCONN refused: no Wi-Fi connection (--require-wifi; send AT+CWJAP first)");
+            return m.Fail(ErrorCode.Mqtt(MqttError.ClientStartFailed));
         }
 
         if (m.Link.MustCleanFirst)

@@ -21,7 +21,7 @@ internal static class MqttUserConfig
             || !a.Int(1, 1, dialect.MaxScheme, MqttError.SchemeReadFailed, MqttError.SchemeValueIsWrong, out int scheme)
             || !a.Str(2, 256, MqttError.ClientIdReadFailed, MqttError.ClientIdIsOverlength, out string clientId)
             || !a.Str(3, 64, MqttError.UsernameReadFailed, MqttError.UsernameIsOverlength, out string username)
-            || !a.Str(4, 64, MqttError.PasswordReadFailed, MqttError.PasswordIsOverlength, out string password)
+            || !a.Bytes(4, 64, MqttError.PasswordReadFailed, MqttError.PasswordIsOverlength, out byte[] password)
             || !a.Int(5, 0, certMax, MqttError.CertKeyIdReadFailed, MqttError.CertKeyIdValueIsWrong, out int certKeyId)
             || !a.Int(6, 0, certMax, MqttError.CaIdReadFailed, MqttError.CaIdValueIsWrong, out int caId)
             || !a.Str(7, 32, MqttError.PathReadFailed, MqttError.PathIsOverlength, out string path))
@@ -45,9 +45,9 @@ internal static class MqttUserConfig
             return m.Fail(ErrorCode.Mqtt(MqttError.TlsConfigError));
         }
 
-        m.Link.Configure(new UserConfig(scheme, clientId, username, password, certKeyId, caId, path));
-        m.Log.LogInformation("User config: scheme {Scheme}, client id {ClientId}, username {Username}, password {Password}",
-            scheme, clientId, username, password.Length == 0 ? "(none)" : "***");
+        var user = new UserConfig(scheme, clientId, username, password, certKeyId, caId, path);
+        m.Link.Configure(user);
+        m.Log.LogInformation("User config: {User}", user);
         return m.Ok();
     }
 }

@@ -1,7 +1,17 @@
 namespace AtMqtt.Core.Mqtt;
 
-/// <summary>AT+MQTTUSERCFG (and the LONG* overrides).</summary>
-public sealed record UserConfig(int Scheme, string ClientId, string Username, string Password, int CertKeyId, int CaId, string Path);
+/// <summary>AT+MQTTUSERCFG (and the LONG* overrides). The password is bytes: MQTT 3.1.1 allows binary ones.</summary>
+public sealed record UserConfig(int Scheme, string ClientId, string Username, byte[] Password, int CertKeyId, int CaId, string Path)
+{
+    /// <summary>Never the password itself: records print their members, and logs must not carry it.</summary>
+    public override string ToString() => $"scheme {Scheme}, client id {ClientId}, username {Username}, password {(Password.Length == 0 ? "(none)" : "***")}";
+}
+
+/// <summary>AT+MQTTALPN and AT+MQTTSNI, used by the TLS schemes.</summary>
+public sealed record TlsSettings(IReadOnlyList<string> Alpn, string? Sni)
+{
+    public static readonly TlsSettings None = new([], null);
+}
 
 /// <summary>AT+MQTTCONNCFG. <see cref="KeepAlive"/> is the value given; 0 means 120 s.</summary>
 public sealed record ConnectionConfig(int KeepAlive, bool DisableCleanSession, string WillTopic, byte[] WillMessage, int WillQos, bool WillRetain)

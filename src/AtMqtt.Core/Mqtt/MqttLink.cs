@@ -59,6 +59,8 @@ public sealed class MqttLink : IAsyncDisposable
 
     public BrokerTarget? Target { get; private set; }
 
+    public TlsSettings Tls { get; private set; } = TlsSettings.None;
+
     public bool IsConnected
     {
         get
@@ -145,6 +147,14 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
+    public void Configure(TlsSettings tls)
+    {
+        lock (_gate)
+        {
+            Tls = tls;
+        }
+    }
+
     public void Configure(ConnectionConfig connection)
     {
         lock (_gate)
@@ -182,12 +192,17 @@ public sealed class MqttLink : IAsyncDisposable
         {
             _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}, keepalive {KeepAlive}s, clean session {Clean})",
                 target.Host, target.Port, user.ClientId, user.Scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
+            IMqttClient? previous;
             lock (_gate)
             {
+                previous = _client;
                 _client = client;
                 _transport = transport;
                 _clientOptions = options;
             }
+
+            // A connection that dropped with reconnect=0 is replaced by this one.
+            previous?.Dispose();
 
             var result = await client.ConnectAsync(options, cts.Token).ConfigureAwait(false);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
@@ -406,6 +421,7 @@ public sealed class MqttLink : IAsyncDisposable
             User = null;
             Connection = null;
             Target = null;
+            Tls = TlsSettings.None;
         }
 
         _urcs.Clear();
@@ -453,7 +469,7 @@ public sealed class MqttLink : IAsyncDisposable
             .WithTimeout(TimeSpan.FromSeconds(30));
         if (user.Username.Length > 0 || user.Password.Length > 0)
         {
-            builder.WithCredentials(user.Username, Encoding.UTF8.GetBytes(user.Password));
+            builder.WithCredentials(user.Username, user.Password);
         }
 
         if (connection.WillTopic.Length > 0)
