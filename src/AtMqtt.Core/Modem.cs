@@ -390,6 +390,7 @@ public sealed class Modem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _lifetime.Cancel();
+        Device.Shutdown();
         await Link.DisposeAsync().ConfigureAwait(false);
         try
         {

@@ -538,7 +538,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         _log.LogWarning("Connection lost: {Reason}{Detail}", e.Reason, e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
-        _urcs.Enqueue("+MQTTDISCONNECTED:0\r\n"u8.ToArray());
+        _urcs.EnqueueLink("+MQTTDISCONNECTED:0\r\n"u8.ToArray());
         if (reconnect)
         {
             _ = Task.Run(() => ReconnectAsync(client, lifetime), CancellationToken.None);
@@ -589,7 +589,7 @@ public sealed class MqttLink : IAsyncDisposable
                 }
 
                 _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s)", attempt, restore.Count);
-                _urcs.Enqueue(Encoding.UTF8.GetBytes(ConnectedLine() + "\r\n"));
+                _urcs.EnqueueLink(Encoding.UTF8.GetBytes(ConnectedLine() + "\r\n"));
                 if (restore.Count > 0)
                 {
                     var builder = new MqttClientSubscribeOptionsBuilder();

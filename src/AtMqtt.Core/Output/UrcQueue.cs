@@ -15,6 +15,8 @@ public sealed class UrcQueue
     private readonly OutputWriter _output;
     private readonly int _qos0Limit;
     private readonly ILogger _log;
+    private const int Permanent = -1;
+
     private int _qos0Queued;
     private int _generation;
     private long _qos0Dropped;
@@ -32,8 +34,11 @@ public sealed class UrcQueue
     /// <summary>Lines waiting for the host.</summary>
     public int Pending => _items.Reader.Count;
 
-    /// <summary>A status line (+MQTTCONNECTED, +MQTTDISCONNECTED), never dropped.</summary>
-    public void Enqueue(byte[] line) => _items.Writer.TryWrite(new Item(line, null, Volatile.Read(ref _generation), false));
+    /// <summary>A line of the module itself (WIFI DISCONNECT, +TIME_UPDATED): never dropped, not cleared with the link.</summary>
+    public void Enqueue(byte[] line) => _items.Writer.TryWrite(new Item(line, null, Permanent, false));
+
+    /// <summary>A status line of the MQTT link (+MQTTCONNECTED, +MQTTDISCONNECTED): cleared with the link.</summary>
+    public void EnqueueLink(byte[] line) => _items.Writer.TryWrite(new Item(line, null, Volatile.Read(ref _generation), false));
 
     /// <summary>A received message; false when a QoS 0 message had to be dropped.</summary>
     public bool EnqueueMessage(byte[] line, MqttApplicationMessageReceivedEventArgs? acknowledge)
@@ -53,7 +58,7 @@ public sealed class UrcQueue
         return true;
     }
 
-    /// <summary>Forgets everything queued (AT+MQTTCLEAN, AT+RST): those lines belong to a link that is gone.</summary>
+    /// <summary>Forgets the link's queued lines (AT+MQTTCLEAN, AT+RST): they belong to a link that is gone.</summary>
     public void Clear() => Interlocked.Increment(ref _generation);
 
     internal async Task RunAsync(CancellationToken cancellationToken)
@@ -67,7 +72,7 @@ public sealed class UrcQueue
                     Interlocked.Decrement(ref _qos0Queued);
                 }
 
-                if (item.Generation != Volatile.Read(ref _generation))
+                if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
                 {
                     continue;
                 }
