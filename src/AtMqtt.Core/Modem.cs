@@ -29,6 +29,10 @@ public sealed class Modem : IAsyncDisposable
     private readonly ILogger _log;
 
     private Task? _pending;
+
+    // Set once a pending command is writing its final result: the host may already have read it
+    // and sent its next line, which must then wait for the write, not get "busy p...".
+    private volatile bool _finishing;
     private DataPhase? _data;
     private PipeReader? _input;
     private int _hostAttached;
@@ -163,8 +167,13 @@ public sealed class Modem : IAsyncDisposable
         var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
         if (IsBusy)
         {
-            await BusyAsync(echo).ConfigureAwait(false);
-            return;
+            if (!_finishing)
+            {
+                await BusyAsync(echo).ConfigureAwait(false);
+                return;
+            }
+
+            await _pending!.ConfigureAwait(false);
         }
 
         Response.Reset();
@@ -186,6 +195,7 @@ public sealed class Modem : IAsyncDisposable
         var execution = Execute(command, handler, kind, paramRange);
         if (!execution.IsCompleted)
         {
+            _finishing = false;
             _pending = FinishAsync(execution, command.Name);
             return;
         }
@@ -256,6 +266,7 @@ public sealed class Modem : IAsyncDisposable
             Response.Error(ErrorCode.Mqtt(0));
         }
 
+        _finishing = true;
         await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
     }
 
@@ -298,6 +309,11 @@ public sealed class Modem : IAsyncDisposable
 
     private async ValueTask OverflowAsync()
     {
+        if (IsBusy && _finishing)
+        {
+            await _pending!.ConfigureAwait(false);
+        }
+
         if (IsBusy)
         {
             await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
@@ -339,6 +355,7 @@ public sealed class Modem : IAsyncDisposable
 
         if (!execution.IsCompleted)
         {
+            _finishing = false;
             _pending = FinishAsync(execution, "data phase");
             return;
         }

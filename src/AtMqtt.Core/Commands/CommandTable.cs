@@ -20,6 +20,7 @@ public static class CommandTable
         .. MqttSubscribe.Commands,
         .. MqttUnsubscribe.Commands,
         .. MqttClean.Commands,
+        .. MqttRxQueue.Commands,
         .. SystemCommands.Commands,
         .. Wifi.Commands,
         .. Sntp.Commands,

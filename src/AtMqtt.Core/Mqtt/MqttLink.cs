@@ -222,6 +222,7 @@ public sealed class MqttLink : IAsyncDisposable
             }
 
             _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
+            _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
             return true;
         }
         catch (Exception ex)
@@ -612,6 +613,63 @@ public sealed class MqttLink : IAsyncDisposable
                 _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay}s", attempt, Describe(ex), delay.TotalSeconds * 2 > 30 ? 30 : delay.TotalSeconds * 2);
                 delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
             }
+        }
+    }
+
+    /// <summary>
+    /// Detects a silent network within one keepalive period and a quarter: after half a period
+    /// without a byte from the broker it pings; after a whole one it cuts the socket, which raises
+    /// the ordinary disconnect path (URC, reconnect).
+    /// </summary>
+    private async Task WatchAsync(IMqttClient client, SocketStreamProvider transport, TimeSpan keepAlive, CancellationToken lifetime)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(keepAlive.TotalMilliseconds / 4, 250, 15_000));
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, lifetime).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (!ReferenceEquals(_client, client))
+                    {
+                        return;
+                    }
+
+                    if (_phase != Phase.Connected)
+                    {
+                        continue;
+                    }
+                }
+
+                var silence = transport.Silence;
+                if (silence >= keepAlive)
+                {
+                    _log.LogWarning("Nothing from the broker for {Seconds:F1} s (keepalive {KeepAlive} s): connection considered dead", silence.TotalSeconds, keepAlive.TotalSeconds);
+                    transport.Abort();
+                }
+                else if (silence >= keepAlive / 2)
+                {
+                    _ = PingAsync(client, keepAlive / 2);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task PingAsync(IMqttClient client, TimeSpan timeout)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            await client.PingAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The watchdog decides; a failed ping only means the answer did not come.
+            _log.LogDebug("Keepalive ping failed: {Reason}", Describe(ex));
         }
     }
 

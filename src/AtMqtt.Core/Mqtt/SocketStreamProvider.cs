@@ -11,6 +11,10 @@ namespace AtMqtt.Core.Mqtt;
 internal sealed class SocketStreamProvider : IMqttClientStreamProvider
 {
     private Socket? _socket;
+    private MonitoredStream? _stream;
+
+    /// <summary>Time since the broker last sent a byte on the current connection.</summary>
+    public TimeSpan Silence => _stream?.Silence ?? TimeSpan.Zero;
 
     public async Task<Stream> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
@@ -37,7 +41,9 @@ internal sealed class SocketStreamProvider : IMqttClientStreamProvider
         }
 
         Interlocked.Exchange(ref _socket, socket)?.Dispose();
-        return new NetworkStream(socket, ownsSocket: true);
+        var stream = new MonitoredStream(new NetworkStream(socket, ownsSocket: true));
+        _stream = stream;
+        return stream;
     }
 
     /// <summary>Resets the connection without a word to the broker.</summary>

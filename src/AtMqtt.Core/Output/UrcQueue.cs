@@ -31,6 +31,12 @@ public sealed class UrcQueue
     /// <summary>QoS 0 messages dropped because the queue was full, since start.</summary>
     public long Qos0Dropped => Interlocked.Read(ref _qos0Dropped);
 
+    /// <summary>QoS 0 messages waiting for the host.</summary>
+    public int Qos0Waiting => Volatile.Read(ref _qos0Queued);
+
+    /// <summary>The QoS 0 bound (<c>--rx-queue</c>).</summary>
+    public int Qos0Limit => _qos0Limit;
+
     /// <summary>Lines waiting for the host.</summary>
     public int Pending => _items.Reader.Count;
 

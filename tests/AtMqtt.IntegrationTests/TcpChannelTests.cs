@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using AtMqtt.IntegrationTests.Support;
+using AtMqtt.TestSupport;
+using Xunit;
+
+namespace AtMqtt.IntegrationTests;
+
+/// <summary>--tcp: one host at a time, like a UART; the modem's state outlives each host; loopback only.</summary>
+public sealed class TcpChannelTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
+{
+    [Theory]
+    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.Mosquitto)]
+    public async Task ModemState_OutlivesAHostDisconnect(BrokerKind kind)
+    {
+        var broker = TestBroker.InModemOrShared(kind, mosquitto);
+        await using var modem = await TestModem.StartAsync(broker.ModemArgs);
+        string topic = Unique.Topic("outlive");
+        await modem.ConnectLinkAsync(Unique.Id("outlive"), broker.Port);
+        await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
+        await modem.OkAsync("ATE0");
+
+        await DetachAndWaitAsync(modem);
+        await modem.ReattachAsync();
+
+        // A new host connection is a new channel: ready again, but the modem is the same (ATE0 kept).
+        await modem.Host.SendAsync("AT+MQTTCONN?\r\n");
+        await modem.ExpectBytesAsync($"+MQTTCONN:0,connected,1,\"127.0.0.1\",{broker.Port},0\r\n\r\nOK\r\n");
+        await modem.Host.SendAsync("ATE1\r\n"); // not echoed: echo was off when it arrived
+        await modem.ExpectBytesAsync("\r\nOK\r\n");
+        await modem.ExpectAsync("AT+MQTTSUB?", $"+MQTTSUB:0,connected,\"{topic}\",1\r\n\r\nOK\r\n");
+
+        await using var probe = await broker.ProbeAsync();
+        await probe.PublishAsync(topic, "still here", 1, retain: false);
+        await modem.ExpectBytesAsync(TestModem.SubRecv(topic, "still here"));
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.Mosquitto)]
+    public async Task MessageArrivingWhileNoHostIsAttached_IsWrittenAfterTheNextReady(BrokerKind kind)
+    {
+        var broker = TestBroker.InModemOrShared(kind, mosquitto);
+        await using var modem = await TestModem.StartAsync(broker.ModemArgs);
+        string topic = Unique.Topic("nohost");
+        await modem.ConnectLinkAsync(Unique.Id("nohost"), broker.Port);
+        await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
+
+        await DetachAndWaitAsync(modem);
+        await using (var probe = await broker.ProbeAsync())
+        {
+            await probe.PublishAsync(topic, "while away", 1, retain: false);
+        }
+
+        // Give the message time to reach the modem, so it waits for the host rather than racing it.
+        await Task.Delay(500);
+        modem.Host.TakeAll();
+        await modem.ReattachAsync(); // asserts that "ready\r\n" comes first
+        await modem.ExpectBytesAsync(TestModem.SubRecv(topic, "while away"));
+    }
+
+    [Fact]
+    public async Task SecondHost_IsRefusedAndClosed_WhileTheFirstKeepsWorking()
+    {
+        var broker = TestBroker.InModemOrShared(BrokerKind.Embedded, mosquitto);
+        await using var modem = await TestModem.StartAsync(broker.ModemArgs);
+        await modem.ConnectLinkAsync(Unique.Id("second"), broker.Port);
+
+        await using (var intruder = await AtHost.ConnectAsync(modem.TcpPort, TestModem.Timeout))
+        {
+            await intruder.WaitClosedAsync(TestModem.Timeout);
+            // docs/behaviour.md: the second connection is told so, and closed; it never gets "ready".
+            Assert.Equal("ERROR: another host is connected\r\n", intruder.TakeAll());
+        }
+
+        // The first host did not notice anything and still drives the modem.
+        Assert.Equal("", modem.Host.TakeAll());
+        await modem.OkAsync("AT");
+        await modem.ExpectAsync("AT+MQTTCONN?", $"+MQTTCONN:0,connected,1,\"127.0.0.1\",{broker.Port},0\r\n\r\nOK\r\n");
+        await modem.OkAsync($"AT+MQTTPUB=0,\"{Unique.Topic("second")}\",\"x\",1,0");
+
+        // Once the first host is gone, the next one is served.
+        await DetachAndWaitAsync(modem);
+        await modem.ReattachAsync();
+        await modem.OkAsync("AT");
+    }
+
+    [Fact]
+    public async Task NonLoopbackTcpAddress_IsRefusedAtStart_WithoutAllowRemote()
+    {
+        // Never actually listens: the address check comes before the bind.
+        await using var process = await ModemProcess.StartAsync("--tcp", "10.1.2.3:5000");
+        int exitCode = await process.WaitForExitAsync(TestModem.Timeout);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("10.1.2.3 is not a loopback address", process.StdErr);
+        Assert.Contains("--allow-remote", process.StdErr);
+        Assert.DoesNotContain("Listening", process.StdErr);
+    }
+
+    /// <summary>Closes the host connection and waits until the modem has logged that it is gone.</summary>
+    internal static async Task DetachAndWaitAsync(TestModem modem)
+    {
+        int before = CountDisconnects(modem.Process.StdErr);
+        await modem.Host.DisposeAsync();
+        var sw = Stopwatch.StartNew();
+        while (CountDisconnects(modem.Process.StdErr) == before)
+        {
+            Assert.True(sw.Elapsed < TestModem.Timeout, "The modem did not notice the host leaving. Stderr:\n" + modem.Process.StdErr);
+            await Task.Delay(50);
+        }
+    }
+
+    private static int CountDisconnects(string stderr) =>
+        stderr.Split('\n').Count(l => l.Contains("Host ", StringComparison.Ordinal) && l.EndsWith(" disconnected", StringComparison.Ordinal));
+}
