@@ -1,4 +1,5 @@
 using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Mqtt.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,6 +24,9 @@ public sealed class ModemOptions
 
     /// <summary><c>--require-wifi</c>: AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module.</summary>
     public bool RequireWifi { get; init; }
+
+    /// <summary>PSK, CA and client certificate for the TLS schemes (<c>--psk</c>, <c>--ca</c>, <c>--client-cert</c>).</summary>
+    public TlsCredentials Credentials { get; init; } = TlsCredentials.None;
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 

@@ -73,7 +73,8 @@ internal static class MqttConnect
 
     private static async ValueTask ConnectAsync(Modem m, BrokerTarget target, TimeSpan timeout)
     {
-        if (await m.Link.ConnectAsync(target, timeout).ConfigureAwait(false))
+        ushort failure = await m.Link.ConnectAsync(target, timeout).ConfigureAwait(false);
+        if (failure == 0)
         {
             m.Response.Line(m.Link.ConnectedLine());
             m.Response.Ok();
@@ -81,6 +82,6 @@ internal static class MqttConnect
         }
 
         m.Response.Line("+MQTTDISCONNECTED:0"u8);
-        m.Response.Error(ErrorCode.Mqtt(MqttError.ClientStartFailed));
+        m.Response.Error(ErrorCode.Mqtt(failure));
     }
 }

@@ -7,9 +7,6 @@ namespace AtMqtt.Core.Commands;
 /// <summary>AT+MQTTUSERCFG=&lt;LinkID&gt;,&lt;scheme&gt;,&lt;"client_id"&gt;,&lt;"username"&gt;,&lt;"password"&gt;,&lt;cert_key_ID&gt;,&lt;CA_ID&gt;,&lt;"path"&gt;</summary>
 internal static class MqttUserConfig
 {
-    /// <summary>Schemes with a transport in this build: plain TCP. TLS schemes answer ERROR until they have one.</summary>
-    private const int MaxSupportedScheme = 1;
-
     public static readonly Command[] Commands = [new("AT+MQTTUSERCFG", set: Set)];
 
     private static ValueTask Set(Modem m, ref ArgReader a)
@@ -37,12 +34,6 @@ internal static class MqttUserConfig
         if (m.Link.IsActive)
         {
             return m.Fail(ErrorCode.Mqtt(MqttError.AlreadyConnected));
-        }
-
-        if (scheme > MaxSupportedScheme)
-        {
-            m.Log.LogWarning("Scheme {Scheme} has no transport in this build (TLS is not available yet)", scheme);
-            return m.Fail(ErrorCode.Mqtt(MqttError.TlsConfigError));
         }
 
         var user = new UserConfig(scheme, clientId, username, password, certKeyId, caId, path);

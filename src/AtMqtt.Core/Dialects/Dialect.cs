@@ -1,3 +1,5 @@
+using AtMqtt.Core.Mqtt.Transport;
+
 namespace AtMqtt.Core.Dialects;
 
 /// <summary>
@@ -10,7 +12,7 @@ public sealed class Dialect
     public static readonly Dialect Seed = new()
     {
         Name = "seed",
-        MaxScheme = 2,
+        Schemes = [new(1, Carrier.Tcp), new(2, Carrier.TlsPsk)],
         HostMaxBytes = 64,
         LwtMessageMaxBytes = 64,
         PubRawMaxBytes = 512,
@@ -25,7 +27,19 @@ public sealed class Dialect
     public static Dialect EspAt(int maxPubRaw = 65536) => new()
     {
         Name = "esp-at",
-        MaxScheme = 10,
+        Schemes =
+        [
+            new(1, Carrier.Tcp),
+            new(2, Carrier.Tls),
+            new(3, Carrier.Tls, VerifyServer: true),
+            new(4, Carrier.Tls, ClientCertificate: true),
+            new(5, Carrier.Tls, VerifyServer: true, ClientCertificate: true),
+            new(6, Carrier.WebSocket),
+            new(7, Carrier.SecureWebSocket),
+            new(8, Carrier.SecureWebSocket, VerifyServer: true),
+            new(9, Carrier.SecureWebSocket, ClientCertificate: true),
+            new(10, Carrier.SecureWebSocket, VerifyServer: true, ClientCertificate: true),
+        ],
         HostMaxBytes = 128,
         LwtMessageMaxBytes = 128,
         PubRawMaxBytes = maxPubRaw,
@@ -37,7 +51,11 @@ public sealed class Dialect
     };
 
     public required string Name { get; init; }
-    public required int MaxScheme { get; init; }
+
+    /// <summary>The USERCFG schemes, numbered from 1 without gaps.</summary>
+    public required IReadOnlyList<Scheme> Schemes { get; init; }
+
+    public int MaxScheme => Schemes.Count;
     public required int HostMaxBytes { get; init; }
     public required int LwtMessageMaxBytes { get; init; }
     public required int PubRawMaxBytes { get; init; }

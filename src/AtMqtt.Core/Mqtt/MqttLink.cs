@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Mqtt.Transport;
+using AtMqtt.Core.Parsing;
 using AtMqtt.Core.Output;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -23,16 +25,18 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly ILogger _log;
     private readonly List<Subscription> _subscriptions = [];
     private readonly int _maxSubscriptions;
+    private readonly TlsCredentials _credentials;
 
     private IMqttClient? _client;
-    private SocketStreamProvider? _transport;
+    private LinkTransport? _transport;
     private MqttClientOptions? _clientOptions;
     private CancellationTokenSource _linkLifetime = new();
     private Phase _phase;
     private bool _unsubscribedToEmpty;
 
-    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, ILogger log)
+    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, TlsCredentials credentials, ILogger log)
     {
+        _credentials = credentials;
         _dialect = dialect;
         _urcs = urcs;
         _maxSubscriptions = maxSubscriptions;
@@ -165,10 +169,10 @@ public sealed class MqttLink : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects and waits for CONNACK. On success the +MQTTCONNECTED line is returned for the response;
-    /// on failure null, and the link is left disconnected with no retry.
+    /// Connects and waits for CONNACK. Returns 0 on success, else the AT_MQTT_* code of the failure;
+    /// the link is then left disconnected with no retry.
     /// </summary>
-    public async Task<bool> ConnectAsync(BrokerTarget target, TimeSpan timeout)
+    public async Task<ushort> ConnectAsync(BrokerTarget target, TimeSpan timeout)
     {
         UserConfig user;
         CancellationToken lifetime;
@@ -180,7 +184,8 @@ public sealed class MqttLink : IAsyncDisposable
             lifetime = _linkLifetime.Token;
         }
 
-        var transport = new SocketStreamProvider();
+        var scheme = _dialect.Schemes[user.Scheme - 1];
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials);
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
@@ -190,8 +195,8 @@ public sealed class MqttLink : IAsyncDisposable
         cts.CancelAfter(timeout);
         try
         {
-            _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}, keepalive {KeepAlive}s, clean session {Clean})",
-                target.Host, target.Port, user.ClientId, user.Scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
+            _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}: {Carrier}, keepalive {KeepAlive}s, clean session {Clean})",
+                target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
             IMqttClient? previous;
             lock (_gate)
             {
@@ -214,7 +219,7 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 if (!ReferenceEquals(_client, client))
                 {
-                    return false; // cleaned or reset meanwhile
+                    return MqttError.ClientStartFailed; // cleaned or reset meanwhile
                 }
 
                 _phase = Phase.Connected;
@@ -223,7 +228,7 @@ public sealed class MqttLink : IAsyncDisposable
 
             _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
             _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
-            return true;
+            return 0;
         }
         catch (Exception ex)
         {
@@ -240,7 +245,7 @@ public sealed class MqttLink : IAsyncDisposable
 
             transport.Abort();
             client.Dispose();
-            return false;
+            return Find<TransportException>(ex)?.ErrorCode ?? MqttError.ClientStartFailed;
         }
     }
 
@@ -403,7 +408,7 @@ public sealed class MqttLink : IAsyncDisposable
     public async Task CloseAsync(bool graceful)
     {
         IMqttClient? client;
-        SocketStreamProvider? transport;
+        LinkTransport? transport;
         bool wasConnected;
         lock (_gate)
         {
@@ -459,7 +464,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
-    private MqttClientOptions BuildOptions(UserConfig user, ConnectionConfig connection, BrokerTarget target, SocketStreamProvider transport)
+    private MqttClientOptions BuildOptions(UserConfig user, ConnectionConfig connection, BrokerTarget target, LinkTransport transport)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(target.Host, target.Port)
@@ -621,7 +626,7 @@ public sealed class MqttLink : IAsyncDisposable
     /// without a byte from the broker it pings; after a whole one it cuts the socket, which raises
     /// the ordinary disconnect path (URC, reconnect).
     /// </summary>
-    private async Task WatchAsync(IMqttClient client, SocketStreamProvider transport, TimeSpan keepAlive, CancellationToken lifetime)
+    private async Task WatchAsync(IMqttClient client, LinkTransport transport, TimeSpan keepAlive, CancellationToken lifetime)
     {
         var period = TimeSpan.FromMilliseconds(Math.Clamp(keepAlive.TotalMilliseconds / 4, 250, 15_000));
         try
@@ -675,7 +680,21 @@ public sealed class MqttLink : IAsyncDisposable
 
     private static string DisplayPath(string path) => path.Length == 0 || path[0] == '/' ? path : "/" + path;
 
-    private static string Describe(Exception ex) => ex switch
+    private static T? Find<T>(Exception? ex)
+        where T : Exception
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(Exception ex) => Find<TransportException>(ex)?.Message ?? ex switch
     {
         BrokerRefusedException r => r.Message,
         MqttConnectingFailedException c => c.Message,

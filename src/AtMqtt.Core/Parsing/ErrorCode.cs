@@ -82,4 +82,5 @@ public static class MqttError
     public const ushort PublishLengthReadFailed = 0x604B;
     public const ushort PublishLengthValueIsWrong = 0x604C;
     public const ushort InDisconnectedState = 0x6051;
+    public const ushort HostnameVerifyFailed = 0x6052;
 }

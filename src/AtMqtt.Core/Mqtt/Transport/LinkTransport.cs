@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using AtMqtt.Core.Parsing;
+using MQTTnet.Channel;
+
+namespace AtMqtt.Core.Mqtt.Transport;
+
+/// <summary>
+/// Opens the broker connection for one scheme, on a socket the link owns: TCP, TLS-PSK, TLS,
+/// WebSocket or WSS layered on it. Owning the socket lets <c>AT+RST</c> cut the connection the way
+/// a power loss would (no DISCONNECT, so the broker publishes the will), whatever the carrier.
+/// </summary>
+internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials) : IMqttClientStreamProvider
+{
+    private Socket? _socket;
+    private MonitoredStream? _stream;
+
+    public Scheme Scheme => scheme;
+
+    /// <summary>Time since the broker last sent a byte on the current connection.</summary>
+    public TimeSpan Silence => _stream?.Silence ?? TimeSpan.Zero;
+
+    public async Task<Stream> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
+    {
+        // Missing credentials are known before any packet is sent.
+        if (scheme.Carrier == Carrier.TlsPsk && credentials.Psk is null)
+        {
+            throw new TransportException("Scheme 2 (TLS-PSK) needs a pre-shared key: start the modem with --psk IDENTITY:HEXKEY or --psk-file FILE", MqttError.TlsConfigError);
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream stream;
+        try
+        {
+            if (IPAddress.TryParse(host, out var address))
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            }
+
+            Interlocked.Exchange(ref _socket, socket)?.Dispose();
+            stream = new NetworkStream(socket, ownsSocket: true);
+            switch (scheme.Carrier)
+            {
+                case Carrier.TlsPsk:
+                    stream = await PskTls.ConnectAsync(stream, credentials.Psk!, cancellationToken).ConfigureAwait(false);
+                    break;
+                case Carrier.Tls:
+                    var failure = new StrongBox<TransportException?>();
+                    var options = X509Tls.Options(scheme, tls.Sni ?? host, tls, credentials, failure);
+                    stream = await X509Tls.ConnectAsync(stream, options, failure, cancellationToken).ConfigureAwait(false);
+                    break;
+                case Carrier.WebSocket or Carrier.SecureWebSocket:
+                    stream = await WebSocketCarrier.ConnectAsync(stream, scheme, host, port, path, tls, credentials, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var monitored = new MonitoredStream(stream);
+        _stream = monitored;
+        return monitored;
+    }
+
+    /// <summary>Resets the connection without a word to the broker.</summary>
+    public void Abort()
+    {
+        var socket = Interlocked.Exchange(ref _socket, null);
+        if (socket is null)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed (by the peer, or by MQTTnet after DISCONNECT); nothing left to cut.
+        }
+
+        socket.Dispose();
+    }
+}
