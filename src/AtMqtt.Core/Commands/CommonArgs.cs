@@ -29,6 +29,22 @@ internal static class CommonArgs
         return ok;
     }
 
+    /// <summary>A publish topic of 1..128 bytes as bytes, checked without allocating.</summary>
+    public static bool TopicName(ref ArgReader a, int index, out ReadOnlySpan<byte> topic)
+    {
+        if (!a.Span(index, 128, MqttError.TopicReadFailed, MqttError.TopicIsOverlength, out topic))
+        {
+            return false;
+        }
+
+        if (topic.Length == 0)
+        {
+            return a.Fail(ErrorCode.Mqtt(MqttError.TopicIsNull));
+        }
+
+        return Mqtt.Topics.IsValidName(topic) || a.Fail(ErrorCode.Mqtt(MqttError.TopicReadFailed));
+    }
+
     /// <summary>A topic of 1..128 bytes; <paramref name="filter"/> allows wildcards.</summary>
     public static bool Topic(ref ArgReader a, int index, bool filter, out string topic)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using AtMqtt.Core.Parsing;
 
 namespace AtMqtt.Core.Commands;
@@ -12,10 +13,11 @@ internal static class MqttPublish
 
     private static ValueTask Set(Modem m, ref ArgReader a)
     {
+        // Validation runs on the line's bytes: nothing is allocated until the message is sent.
         if (!a.Arity(5, 6)
             || !CommonArgs.LinkId(ref a)
-            || !CommonArgs.Topic(ref a, 1, filter: false, out string topic)
-            || !a.Bytes(2, int.MaxValue, MqttError.DataReadFailed, MqttError.DataReadFailed, out byte[] data)
+            || !CommonArgs.TopicName(ref a, 1, out var topic)
+            || !a.Span(2, int.MaxValue, MqttError.DataReadFailed, MqttError.DataReadFailed, out var data)
             || !CommonArgs.Qos(ref a, 3, out int qos)
             || !CommonArgs.Retain(ref a, 4, out bool retain)
             || !CommonArgs.Timeout(ref a, 5, out var timeout))
@@ -33,18 +35,29 @@ internal static class MqttPublish
             return m.Fail(ErrorCode.Mqtt(MqttError.InDisconnectedState));
         }
 
-        return PublishAsync(m, topic, data, qos, retain, timeout);
+        byte[] payload = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(payload);
+        return PublishAsync(m, m.Link.TopicString(topic), payload, data.Length, qos, retain, timeout);
     }
 
-    private static async ValueTask PublishAsync(Modem m, string topic, byte[] data, int qos, bool retain, TimeSpan timeout)
+    private static async ValueTask PublishAsync(Modem m, string topic, byte[] payload, int length, int qos, bool retain, TimeSpan timeout)
     {
-        if (await m.Link.PublishAsync(topic, data, qos, retain, timeout).ConfigureAwait(false))
+        try
         {
-            m.Response.Ok();
+            bool ok = await m.Link.PublishAsync(topic, payload.AsMemory(0, length), qos, retain, timeout).ConfigureAwait(false);
+            if (ok)
+            {
+                m.Response.Ok();
+            }
+            else
+            {
+                m.Response.Error(ErrorCode.Mqtt(MqttError.PublishFailed));
+            }
         }
-        else
+        finally
         {
-            m.Response.Error(ErrorCode.Mqtt(MqttError.PublishFailed));
+            // MQTTnet has written the packet (and had it acknowledged) once PublishAsync returns.
+            ArrayPool<byte>.Shared.Return(payload);
         }
     }
 }

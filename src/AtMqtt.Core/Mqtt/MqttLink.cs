@@ -28,6 +28,8 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly TlsCredentials _credentials;
 
     private IMqttClient? _client;
+    private byte[] _lastTopicBytes = [];
+    private string _lastTopic = "";
     private LinkTransport? _transport;
     private MqttClientOptions? _clientOptions;
     private CancellationTokenSource _linkLifetime = new();
@@ -278,6 +280,21 @@ public sealed class MqttLink : IAsyncDisposable
             : $"+MQTTCONN:0,{StateText},{scheme},\"{host}\",{port},{reconnect}";
     }
 
+    /// <summary>
+    /// The topic as a string, reusing the previous one when the host publishes to the same topic
+    /// again (the usual case), so a repeated publish allocates no new topic.
+    /// </summary>
+    public string TopicString(ReadOnlySpan<byte> topic)
+    {
+        if (!topic.SequenceEqual(_lastTopicBytes))
+        {
+            _lastTopic = Encoding.UTF8.GetString(topic);
+            _lastTopicBytes = topic.ToArray();
+        }
+
+        return _lastTopic;
+    }
+
     public async Task<bool> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain, TimeSpan timeout)
     {
         var client = ConnectedClient();
@@ -502,8 +519,9 @@ public sealed class MqttLink : IAsyncDisposable
 
         // +MQTTSUBRECV:0,"<topic>",<length>,<payload>\r\n, the payload raw and whole.
         var prefix = "+MQTTSUBRECV:0,\""u8;
-        var line = new byte[prefix.Length + topicBytes + 2 + digitCount + 1 + payloadLength + 2];
-        var span = line.AsSpan();
+        int length = prefix.Length + topicBytes + 2 + digitCount + 1 + payloadLength + 2;
+        var line = ArrayPool<byte>.Shared.Rent(length);
+        var span = line.AsSpan(0, length);
         prefix.CopyTo(span);
         int n = prefix.Length;
         n += Encoding.UTF8.GetBytes(message.Topic, span[n..]);
@@ -523,7 +541,7 @@ public sealed class MqttLink : IAsyncDisposable
             e.AutoAcknowledge = false;
         }
 
-        _urcs.EnqueueMessage(line, needsAck ? e : null);
+        _urcs.EnqueueMessage(line, length, needsAck ? e : null);
         return Task.CompletedTask;
     }
 

@@ -7,6 +7,10 @@ public static class Topics
     public static bool IsValidName(string topic) =>
         topic.Length > 0 && topic.AsSpan().IndexOfAny('+', '#', '\0') < 0;
 
+    /// <summary>The same rule on UTF-8 bytes (which must be valid UTF-8), before any string exists.</summary>
+    public static bool IsValidName(ReadOnlySpan<byte> topic) =>
+        topic.Length > 0 && topic.IndexOfAny((byte)'+', (byte)'#', (byte)0) < 0 && System.Text.Unicode.Utf8.IsValid(topic);
+
     /// <summary>A topic filter for SUBSCRIBE: wildcards only as whole levels, '#' only last.</summary>
     public static bool IsValidFilter(string filter)
     {

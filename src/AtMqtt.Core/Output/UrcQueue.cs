@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -41,26 +42,30 @@ public sealed class UrcQueue
     public int Pending => _items.Reader.Count;
 
     /// <summary>A line of the module itself (WIFI DISCONNECT, +TIME_UPDATED): never dropped, not cleared with the link.</summary>
-    public void Enqueue(byte[] line) => _items.Writer.TryWrite(new Item(line, null, Permanent, false));
+    public void Enqueue(byte[] line) => _items.Writer.TryWrite(new Item(line, line.Length, false, null, Permanent, false));
 
     /// <summary>A status line of the MQTT link (+MQTTCONNECTED, +MQTTDISCONNECTED): cleared with the link.</summary>
-    public void EnqueueLink(byte[] line) => _items.Writer.TryWrite(new Item(line, null, Volatile.Read(ref _generation), false));
+    public void EnqueueLink(byte[] line) => _items.Writer.TryWrite(new Item(line, line.Length, false, null, Volatile.Read(ref _generation), false));
 
-    /// <summary>A received message; false when a QoS 0 message had to be dropped.</summary>
-    public bool EnqueueMessage(byte[] line, MqttApplicationMessageReceivedEventArgs? acknowledge)
+    /// <summary>
+    /// A received message, its line in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (returned
+    /// once written or dropped); false when a QoS 0 message had to be dropped.
+    /// </summary>
+    public bool EnqueueMessage(byte[] pooledLine, int length, MqttApplicationMessageReceivedEventArgs? acknowledge)
     {
         if (acknowledge is null)
         {
             if (Interlocked.Increment(ref _qos0Queued) > _qos0Limit)
             {
                 Interlocked.Decrement(ref _qos0Queued);
+                ArrayPool<byte>.Shared.Return(pooledLine);
                 long dropped = Interlocked.Increment(ref _qos0Dropped);
                 _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
                 return false;
             }
         }
 
-        _items.Writer.TryWrite(new Item(line, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
+        _items.Writer.TryWrite(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
         return true;
     }
 
@@ -80,10 +85,12 @@ public sealed class UrcQueue
 
                 if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
                 {
+                    Release(item);
                     continue;
                 }
 
-                await _output.WriteUrcAsync(item.Line, cancellationToken).ConfigureAwait(false);
+                await _output.WriteUrcAsync(item.Line.AsMemory(0, item.Length), cancellationToken).ConfigureAwait(false);
+                Release(item);
                 if (item.Acknowledge is { } ack)
                 {
                     try
@@ -103,5 +110,13 @@ public sealed class UrcQueue
         }
     }
 
-    private readonly record struct Item(byte[] Line, MqttApplicationMessageReceivedEventArgs? Acknowledge, int Generation, bool CountsAsQos0);
+    private static void Release(in Item item)
+    {
+        if (item.Pooled)
+        {
+            ArrayPool<byte>.Shared.Return(item.Line);
+        }
+    }
+
+    private readonly record struct Item(byte[] Line, int Length, bool Pooled, MqttApplicationMessageReceivedEventArgs? Acknowledge, int Generation, bool CountsAsQos0);
 }

@@ -13,12 +13,14 @@ public ref struct ArgReader
     private readonly ReadOnlySpan<byte> _line;
     private readonly ParamList _params;
     private readonly Span<byte> _scratch;
+    private int _scratchUsed;
 
     internal ArgReader(ReadOnlySpan<byte> line, ParamList parameters, Span<byte> scratch)
     {
         _line = line;
         _params = parameters;
         _scratch = scratch;
+        _scratchUsed = 0;
         Error = 0;
     }
 
@@ -123,6 +125,19 @@ public ref struct ArgReader
         return true;
     }
 
+    /// <summary>
+    /// A mandatory string's bytes after unescaping, without allocating: valid until the next command.
+    /// </summary>
+    public bool Span(int index, int maxBytes, ushort readFailed, ushort overlength, out ReadOnlySpan<byte> value)
+    {
+        if (!TryRaw(index, readFailed, out value))
+        {
+            return false;
+        }
+
+        return value.Length <= maxBytes || Fail(ErrorCode.Mqtt(overlength));
+    }
+
     /// <summary>Records a failure found by the handler itself (a value the syntax allows but the command does not).</summary>
     public bool Fail(uint code)
     {
@@ -155,8 +170,12 @@ public ref struct ArgReader
             return true;
         }
 
-        int n = ParamList.Unescape(raw, _scratch);
-        bytes = _scratch[..n];
+        // Each unescaped value gets its own part of the scratch buffer, so several stay valid at once;
+        // unescaping only shrinks, so a 256-byte line always fits.
+        var target = _scratch[_scratchUsed..];
+        int n = ParamList.Unescape(raw, target);
+        _scratchUsed += n;
+        bytes = target[..n];
         return true;
     }
 
