@@ -451,20 +451,19 @@ public sealed partial class WifiTests
     {
         await using var h = await StartAsync(new ModemOptions { RequireWifi = true });
         await h.CommandAsync("AT+MQTTUSERCFG=0,1,\"c\",\"\",\"\",0,0,\"\"", Ok);
-        await h.CommandAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0", PlainError);
+        await h.CommandAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0", "+MQTTDISCONNECTED:0\r\n" + PlainError);
         await h.CommandAsync("AT+SYSLOG=1", Ok);
-        await h.CommandAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0", Error(0x010a600b));
+        await h.CommandAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0", "+MQTTDISCONNECTED:0\r\n" + Error(0x010a600b));
         Assert.False(h.Modem.Device.WifiConnected);
 
-        // Joined, the modem does try the broker: nothing listens on port 1, so the attempt fails
-        // with +MQTTDISCONNECTED:0, which the Wi-Fi check never writes.
+        // Joined, the modem does try the broker: nothing listens on port 1, so the attempt fails too.
         await h.CommandAsync("AT+CWJAP=\"net\",\"pw\"", Joined);
         string response = await h.QueryAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0");
         Assert.StartsWith("+MQTTDISCONNECTED:0\r\n", response, StringComparison.Ordinal);
 
         await h.CommandAsync("AT+CWQAP", Ok);
         await h.ExpectAsync("WIFI DISCONNECT\r\n");
-        await h.CommandAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0", Error(0x010a600b));
+        await h.CommandAsync("AT+MQTTCONN=0,\"127.0.0.1\",1,0", "+MQTTDISCONNECTED:0\r\n" + Error(0x010a600b));
     }
 
     private static Match Cwlap(string response)

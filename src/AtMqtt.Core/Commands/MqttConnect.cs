@@ -47,7 +47,9 @@ internal static class MqttConnect
 
         if (m.Options.RequireWifi && !m.Device.WifiConnected)
         {
-            m.Log.LogWarning("AT+MQTTCONN refused: no Wi-Fi connection (--require-wifi; send AT+CWJAP first)");
+            // Like any connection that cannot be made: the broker is unreachable without Wi-Fi.
+            m.Log.LogWarning("AT+MQTTCONN failed: no Wi-Fi connection (--require-wifi; send AT+CWJAP first)");
+            m.Response.Line("+MQTTDISCONNECTED:0"u8);
             return m.Fail(ErrorCode.Mqtt(MqttError.ClientStartFailed));
         }
 
@@ -61,10 +63,21 @@ internal static class MqttConnect
 
     private static bool Port(Modem m, ref ArgReader a, out int port)
     {
-        if (m.Dialect.QuotedPortAndPath && a.Has(2) && a.Str(2, 5, MqttError.PortReadFailed, MqttError.PortValueIsWrong, out string quoted))
+        if (m.Dialect.QuotedPortAndPath && a.Has(2))
         {
             // ESP-AT writes the port quoted; hosts copy that style back.
-            return (int.TryParse(quoted, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+            port = 0;
+            if (!a.Span(2, int.MaxValue, MqttError.PortReadFailed, MqttError.PortReadFailed, out var text))
+            {
+                return false;
+            }
+
+            if (text.IsEmpty || text.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+            {
+                return a.Fail(ErrorCode.Mqtt(MqttError.PortReadFailed));
+            }
+
+            return (text.Length <= 5 && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
                 && port is >= 1 and <= 65535) || a.Fail(ErrorCode.Mqtt(MqttError.PortValueIsWrong));
         }
 

@@ -12,8 +12,10 @@ internal static class SystemCommands
         new("AT+RESTORE", execute: static (m, ref _) => Restore(m), blocking: true),
         new("AT+SYSSTORE", query: QuerySysStore, set: SetSysStore),
         new("AT+SYSTIMESTAMP", query: QueryTimestamp, set: SetTimestamp),
-        new("AT+UART_CUR", query: static (m, ref _) => QueryUart(m, "+UART_CUR:", m.Device.UartCurrent), set: SetUartCurrent),
-        new("AT+UART_DEF", query: static (m, ref _) => QueryUart(m, "+UART_DEF:", m.Device.UartDefault), set: SetUartDefault),
+        // Blocking (echo written first, URCs held until the final result) so that the next write
+        // after the handler is exactly the OK: a paced channel switches rate after it (DeviceState.UartChanged).
+        new("AT+UART_CUR", query: static (m, ref _) => QueryUart(m, "+UART_CUR:", m.Device.UartCurrent), set: SetUartCurrent, blocking: true),
+        new("AT+UART_DEF", query: static (m, ref _) => QueryUart(m, "+UART_DEF:", m.Device.UartDefault), set: SetUartDefault, blocking: true),
     ];
 
     /// <summary>OK, then factory settings and a restart that ends with <c>ready</c>.</summary>

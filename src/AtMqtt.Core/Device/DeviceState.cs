@@ -22,6 +22,7 @@ public sealed class DeviceState
     private int _savedMode;
     private StationConfig? _savedStation;
     private UartConfig _uartDefault;
+    private UartConfig _factoryUart = UartConfig.Default;
 
     // RAM.
     private UartConfig _uartCurrent;
@@ -72,6 +73,8 @@ public sealed class DeviceState
             {
                 _uartCurrent = value;
             }
+
+            UartChanged?.Invoke(new UartChange(value, AfterResponse: true));
         }
     }
 
@@ -90,6 +93,32 @@ public sealed class DeviceState
     /// <summary>The baud rate in use, for pacing the channel as a UART would.</summary>
     public int Baud => UartCurrent.BaudRate;
 
+    /// <summary>
+    /// The UART setting in use changed. Raised on the thread that changed it, outside any lock.
+    /// <see cref="UartChange.AfterResponse"/> tells a paced channel when the line itself switches:
+    /// AT+UART_CUR / AT+UART_DEF raise it while their handler runs, after their echo went out and
+    /// before their <c>OK</c> is written (both commands are blocking, so no URC can come between),
+    /// and as on ESP-AT that <c>OK</c> still goes at the old rate: the channel switches once its next
+    /// write is done. A restart switches at once, so <c>ready</c> goes at the new rate.
+    /// </summary>
+    public event Action<UartChange>? UartChanged;
+
+    /// <summary>
+    /// The setting this module left the factory with (<c>--baud</c>): written to flash and put in
+    /// use, and what AT+RESTORE returns to. For the program's start, before any host.
+    /// </summary>
+    public void SetFactoryUart(UartConfig config)
+    {
+        lock (_gate)
+        {
+            _factoryUart = config;
+            _uartDefault = config;
+            _uartCurrent = config;
+        }
+
+        UartChanged?.Invoke(new UartChange(config, AfterResponse: false));
+    }
+
     /// <summary>AT+UART_DEF=...: saved, and (as on ESP-AT) in use at once.</summary>
     public void SetUartDefault(UartConfig config)
     {
@@ -98,6 +127,8 @@ public sealed class DeviceState
             _uartDefault = config;
             _uartCurrent = config;
         }
+
+        UartChanged?.Invoke(new UartChange(config, AfterResponse: true));
     }
 
     // ---------------------------------------------------------------- time
@@ -334,9 +365,12 @@ public sealed class DeviceState
     public void Restart()
     {
         bool rejoin = WifiConnected && AutoConnect && _savedStation is not null && _savedMode is 1 or 3;
+        bool uartChanged;
+        UartConfig uart;
         lock (_gate)
         {
-            _uartCurrent = _uartDefault;
+            uartChanged = _uartCurrent != _uartDefault;
+            _uartCurrent = uart = _uartDefault;
             _sntp = SntpConfig.Default;
             _sntpPending = false;
             _sntpGeneration++;
@@ -348,6 +382,10 @@ public sealed class DeviceState
         Country = WifiCountry.Default;
         Station = _savedStation;
         Status = rejoin ? WifiStatus.Connected : WifiStatus.NotStarted;
+        if (uartChanged)
+        {
+            UartChanged?.Invoke(new UartChange(uart, AfterResponse: false));
+        }
     }
 
     /// <summary>
@@ -392,7 +430,15 @@ public sealed class DeviceState
         _savedStation = null;
         lock (_gate)
         {
-            _uartDefault = UartConfig.Default;
+            _uartDefault = _factoryUart;
         }
     }
 }
+
+/// <summary>A change of the UART setting in use (<see cref="DeviceState.UartChanged"/>).</summary>
+/// <param name="Config">The new setting.</param>
+/// <param name="AfterResponse">
+/// True: the line switches once the response being written (AT+UART_CUR's <c>OK</c>) has gone out
+/// at the old rate. False: it switches now.
+/// </param>
+public readonly record struct UartChange(UartConfig Config, bool AfterResponse);

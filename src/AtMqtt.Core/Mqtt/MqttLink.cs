@@ -149,6 +149,16 @@ public sealed class MqttLink : IAsyncDisposable
         lock (_gate)
         {
             User = user;
+            LeaveFailedPhase();
+        }
+    }
+
+    // A new configuration clears a failed attempt, but not a dropped connection: that one keeps
+    // its subscription list, and only CLEAN starts over (ESP-AT's reconnect=0 rule).
+    private void LeaveFailedPhase()
+    {
+        if (_phase == Phase.Failed)
+        {
             _phase = Phase.Idle;
         }
     }
@@ -166,7 +176,7 @@ public sealed class MqttLink : IAsyncDisposable
         lock (_gate)
         {
             Connection = connection;
-            _phase = Phase.Idle;
+            LeaveFailedPhase();
         }
     }
 
