@@ -119,7 +119,15 @@ public sealed class Modem : IAsyncDisposable
             var buffer = result.Buffer;
             if (result.IsCanceled && _data is { TimedOut: true } timedOut)
             {
-                await FailDataPhaseAsync(timedOut).ConfigureAwait(false);
+                // Bytes that arrived with the cancellation are activity: the deadline starts again.
+                if (buffer.IsEmpty)
+                {
+                    await FailDataPhaseAsync(timedOut).ConfigureAwait(false);
+                }
+                else
+                {
+                    timedOut.Rearm();
+                }
             }
 
             while (!buffer.IsEmpty)
@@ -456,6 +464,12 @@ public sealed class Modem : IAsyncDisposable
             }
 
             return Received == Length;
+        }
+
+        public void Rearm()
+        {
+            _timedOut = false;
+            _timer?.Change(timeout, Timeout.InfiniteTimeSpan);
         }
 
         public void Dispose() => _timer?.Dispose();

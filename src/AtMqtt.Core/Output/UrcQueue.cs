@@ -19,6 +19,7 @@ public sealed class UrcQueue
     private const int Permanent = -1;
 
     private int _qos0Queued;
+    private int _pending;
     private int _generation;
     private long _qos0Dropped;
 
@@ -39,13 +40,13 @@ public sealed class UrcQueue
     public int Qos0Limit => _qos0Limit;
 
     /// <summary>Lines waiting for the host.</summary>
-    public int Pending => _items.Reader.Count;
+    public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>A line of the module itself (WIFI DISCONNECT, +TIME_UPDATED): never dropped, not cleared with the link.</summary>
-    public void Enqueue(byte[] line) => _items.Writer.TryWrite(new Item(line, line.Length, false, null, Permanent, false));
+    public void Enqueue(byte[] line) => Add(new Item(line, line.Length, false, null, Permanent, false));
 
     /// <summary>A status line of the MQTT link (+MQTTCONNECTED, +MQTTDISCONNECTED): cleared with the link.</summary>
-    public void EnqueueLink(byte[] line) => _items.Writer.TryWrite(new Item(line, line.Length, false, null, Volatile.Read(ref _generation), false));
+    public void EnqueueLink(byte[] line) => Add(new Item(line, line.Length, false, null, Volatile.Read(ref _generation), false));
 
     /// <summary>
     /// A received message, its line in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (returned
@@ -65,7 +66,7 @@ public sealed class UrcQueue
             }
         }
 
-        _items.Writer.TryWrite(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
+        Add(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
         return true;
     }
 
@@ -78,11 +79,6 @@ public sealed class UrcQueue
         {
             await foreach (var item in _items.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (item.CountsAsQos0)
-                {
-                    Interlocked.Decrement(ref _qos0Queued);
-                }
-
                 if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
                 {
                     Release(item);
@@ -90,6 +86,8 @@ public sealed class UrcQueue
                 }
 
                 await _output.WriteUrcAsync(item.Line.AsMemory(0, item.Length), cancellationToken).ConfigureAwait(false);
+
+                // Counted until written: the message waiting for a host is one of the bounded ones.
                 Release(item);
                 if (item.Acknowledge is { } ack)
                 {
@@ -110,8 +108,20 @@ public sealed class UrcQueue
         }
     }
 
-    private static void Release(in Item item)
+    private void Add(in Item item)
     {
+        Interlocked.Increment(ref _pending);
+        _items.Writer.TryWrite(item);
+    }
+
+    private void Release(in Item item)
+    {
+        Interlocked.Decrement(ref _pending);
+        if (item.CountsAsQos0)
+        {
+            Interlocked.Decrement(ref _qos0Queued);
+        }
+
         if (item.Pooled)
         {
             ArrayPool<byte>.Shared.Return(item.Line);
