@@ -21,6 +21,10 @@ public sealed class Modem : IAsyncDisposable
     private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
 
     private readonly LineFramer _framer = new();
+
+    // Responses of commands that completed at once, written together when the input buffer is done
+    // (or before anything that must reach the host first): one write for a burst of lines.
+    private readonly ArrayBufferWriter<byte> _batch = new(1024);
     private readonly ParamList _params = new();
     private readonly byte[] _scratch = new byte[LineFramer.MaxLineBytes];
     private readonly byte[] _busy = new byte[LineFramer.MaxLineBytes + 64];
@@ -160,6 +164,7 @@ public sealed class Modem : IAsyncDisposable
                 }
             }
 
+            await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
             input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
             {
@@ -190,13 +195,14 @@ public sealed class Modem : IAsyncDisposable
         if (command is null || handler is null)
         {
             Response.Error(command is null ? error : ErrorCode.OperationTypeError);
-            await Output.WriteAsync(echo, Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+            Batch(echo.Span, Response.Written.Span);
             return;
         }
 
         if (command.Blocking)
         {
-            await Output.WriteAsync(echo, ResponseEffect.Open).ConfigureAwait(false);
+            Batch(echo.Span, default);
+            await FlushBatchAsync(ResponseEffect.Open).ConfigureAwait(false);
             echo = ReadOnlyMemory<byte>.Empty;
         }
 
@@ -212,12 +218,30 @@ public sealed class Modem : IAsyncDisposable
         if (_data is not null)
         {
             // OK and '>' go out now; the response stays open through the data phase.
-            await Output.WriteAsync(echo, Response.Written, ResponseEffect.Open).ConfigureAwait(false);
+            Batch(echo.Span, Response.Written.Span);
+            await FlushBatchAsync(ResponseEffect.Open).ConfigureAwait(false);
             _data.Start(_input);
             return;
         }
 
-        await Output.WriteAsync(echo, Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+        Batch(echo.Span, Response.Written.Span);
+    }
+
+    private void Batch(ReadOnlySpan<byte> echo, ReadOnlySpan<byte> response)
+    {
+        _batch.Write(echo);
+        _batch.Write(response);
+    }
+
+    private async ValueTask FlushBatchAsync(ResponseEffect effect)
+    {
+        if (_batch.WrittenCount == 0 && effect != ResponseEffect.Open)
+        {
+            return;
+        }
+
+        await Output.WriteAsync(_batch.WrittenMemory, effect).ConfigureAwait(false);
+        _batch.ResetWrittenCount();
     }
 
     private Command? Resolve(out CommandKind kind, out Range name, out Range parameters, out uint error)
@@ -297,6 +321,7 @@ public sealed class Modem : IAsyncDisposable
 
     private async ValueTask BusyAsync(ReadOnlyMemory<byte> echo)
     {
+        await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
         int n = 0;
         echo.Span.CopyTo(_busy);
         n += echo.Length;
@@ -331,7 +356,7 @@ public sealed class Modem : IAsyncDisposable
         _log.LogWarning("Line longer than {Max} bytes discarded", LineFramer.MaxLineBytes);
         Response.Reset();
         Response.Error(ErrorCode.LineTooLong);
-        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+        Batch(default, Response.Written.Span);
     }
 
     /// <summary>
