@@ -244,7 +244,14 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}", target.Host, target.Port, Describe(ex));
+            string reason = Describe(ex);
+            if (scheme.UsesX509 && Find<TransportException>(ex) is null && Find<BrokerRefusedException>(ex) is null)
+            {
+                // TLS 1.3 servers refuse a client certificate (or its absence) just after the handshake.
+                reason += " (the TLS connection broke right after the handshake: does the server require a client certificate, or refuse this one?)";
+            }
+
+            _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}", target.Host, target.Port, reason);
             lock (_gate)
             {
                 if (ReferenceEquals(_client, client))

@@ -46,7 +46,7 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
             switch (scheme.Carrier)
             {
                 case Carrier.TlsPsk:
-                    stream = await PskTls.ConnectAsync(stream, credentials.Psk!, cancellationToken).ConfigureAwait(false);
+                    stream = await PskTls.ConnectAsync(stream, credentials.Psk!, host, tls, cancellationToken).ConfigureAwait(false);
                     break;
                 case Carrier.Tls:
                     var failure = new StrongBox<TransportException?>();

@@ -88,7 +88,15 @@ internal sealed class ThreadedReadStream : Stream
     {
         if (disposing)
         {
-            _onClose();
+            try
+            {
+                _onClose();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or Org.BouncyCastle.Tls.TlsFatalAlert)
+            {
+                // The socket is already gone (AT+RST cuts it first): there is no one to say goodbye to.
+            }
+
             _inner.Dispose();
         }
 

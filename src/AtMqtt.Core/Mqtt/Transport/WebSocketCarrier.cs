@@ -13,19 +13,21 @@ internal static class WebSocketCarrier
 {
     public static async Task<Stream> ConnectAsync(Stream connected, Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, CancellationToken cancellationToken)
     {
-        bool secure = scheme.Carrier == Carrier.SecureWebSocket;
         string name = tls.Sni ?? host;
-        var uri = new UriBuilder(secure ? "wss" : "ws", name, port, path.StartsWith('/') ? path : "/" + path).Uri;
-        var failure = new StrongBox<TransportException?>();
+        if (scheme.Carrier == Carrier.SecureWebSocket)
+        {
+            // TLS here rather than in the HTTP handler, which would replace the ALPN list with its own.
+            var failure = new StrongBox<TransportException?>();
+            connected = await X509Tls.ConnectAsync(connected, X509Tls.Options(scheme, name, tls, credentials, failure), failure, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The scheme in the URI only decides whether the handler adds TLS; the connection is ours.
+        var uri = new UriBuilder("ws", name, port, path.StartsWith('/') ? path : "/" + path).Uri;
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             ConnectCallback = (_, _) => ValueTask.FromResult(connected),
         };
-        if (secure)
-        {
-            handler.SslOptions = X509Tls.Options(scheme, name, tls, credentials, failure);
-        }
 
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("mqtt");
@@ -38,7 +40,7 @@ internal static class WebSocketCarrier
         {
             socket.Dispose();
             await connected.DisposeAsync().ConfigureAwait(false);
-            throw failure.Value ?? new TransportException($"WebSocket upgrade to {uri} failed: {Innermost(ex)}", MqttError.ClientStartFailed, ex);
+            throw new TransportException($"WebSocket upgrade to {(scheme.Carrier == Carrier.SecureWebSocket ? "wss" : "ws")}://{name}:{port}{uri.AbsolutePath} failed: {Innermost(ex)}", MqttError.ClientStartFailed, ex);
         }
 
         return WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: true);

@@ -48,7 +48,12 @@ internal static class X509Tls
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw failure.Value ?? new TransportException($"TLS handshake failed: {ex.Message}", MqttError.ClientStartFailed, ex);
+            throw failure.Value ?? new TransportException(
+                $"TLS handshake failed: {ex.Message}" + (options.ClientCertificates is null
+                    ? " (not a TLS listener, or one that requires a client certificate?)"
+                    : " (not a TLS listener, or one that refused the client certificate?)"),
+                MqttError.ClientStartFailed,
+                ex);
         }
     }
 
