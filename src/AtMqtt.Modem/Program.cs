@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Cli;
 using AtMqtt.Cli.Broker;
 using AtMqtt.Cli.Channels;
@@ -24,12 +25,27 @@ var rxQueue = new Option<int>("--rx-queue") { Description = "QoS 0 messages that
 var maxPubRaw = new Option<int>("--max-pubraw") { Description = "Largest AT+MQTTPUBRAW length in the esp-at dialect.", DefaultValueFactory = _ => 65536 };
 var wifi = new Option<string?>("--wifi") { Description = "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any).", HelpName = "SSID:PASSWORD" };
 var requireWifi = new Option<bool>("--require-wifi") { Description = "AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module." };
+var psk = new Option<string?>("--psk") { Description = "TLS-PSK credentials for scheme 2 (seed dialect), as IDENTITY:HEXKEY.", HelpName = "IDENTITY:HEXKEY" };
+var pskFile = new Option<FileInfo?>("--psk-file") { Description = "Read the TLS-PSK credentials from a mosquitto psk_file (identity:hexkey).", HelpName = "FILE" };
+var ca = new Option<FileInfo?>("--ca") { Description = "PEM CA certificate(s) that verify the broker (schemes 3, 5, 8, 10); default: the system store.", HelpName = "FILE" };
+var clientCert = new Option<FileInfo?>("--client-cert") { Description = "PEM client certificate presented by schemes 4, 5, 9, 10.", HelpName = "FILE" };
+var clientKey = new Option<FileInfo?>("--client-key") { Description = "PEM private key of --client-cert (if not in the same file).", HelpName = "FILE" };
+var pty = new Option<string?>("--pty") { Description = "Create a pseudo-terminal (raw) and a symbolic link to it at PATH; a host opens PATH as its serial port (Linux).", HelpName = "PATH" };
+var serial = new Option<string?>("--serial") { Description = "Use a serial port (or a pty made by another program), 8N1, no flow control, at --baud (default 115200).", HelpName = "DEVICE" };
+var baud = new Option<int?>("--baud") { Description = "Pace the channel as a UART at N baud, 10 bits a byte; AT+UART_CUR/AT+UART_DEF change it at run time.", HelpName = "N" };
+var tcpConnect = new Option<string?>("--tcp-connect") { Description = "Connect out to a host whose UART is a listening socket (Renode, QEMU -serial tcp::PORT,server=on), retrying.", HelpName = "HOST:PORT" };
+var transcript = new Option<string?>("--transcript") { Description = "Record every byte both ways, timestamped, secrets redacted, to FILE.", HelpName = "FILE" };
+var monitor = new Option<bool>("--monitor") { Description = "Show the traffic live on stderr, coloured (NO_COLOR turns colours off)." };
 var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level written to stderr.", DefaultValueFactory = _ => LogLevel.Information };
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
-    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxPubRaw, wifi, requireWifi, logLevel,
+    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxPubRaw, wifi, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
+foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor })
+{
+    root.Options.Add(channelOption);
+}
 
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -75,8 +91,30 @@ root.SetAction(async (parse, cancellationToken) =>
         accessPoint = (wifiValue[..colon], wifiValue[(colon + 1)..]);
     }
 
+    TlsCredentials credentials;
+    try
+    {
+        credentials = Credentials.Load(parse.GetValue(psk), parse.GetValue(pskFile), parse.GetValue(ca), parse.GetValue(clientCert), parse.GetValue(clientKey));
+    }
+    catch (Exception ex) when (ex is FormatException or IOException or System.Security.Cryptography.CryptographicException)
+    {
+        // The message names the option and the problem, never the key.
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
+
+    var channel = ChannelSetup.Parse(
+        parse.GetValue(stdio), listen is not null, parse.GetValue(tcpConnect), parse.GetValue(pty), parse.GetValue(serial),
+        parse.GetValue(baud), parse.GetValue(transcript), parse.GetValue(monitor), out string? channelError);
+    if (channel is null)
+    {
+        Console.Error.WriteLine(channelError);
+        return 2;
+    }
+
     var options = new ModemOptions
     {
+        Credentials = credentials,
         Wifi = accessPoint,
         RequireWifi = parse.GetValue(requireWifi),
         Dialect = Dialect.FromName(parse.GetValue(dialect)!, pubRaw)!,
@@ -103,17 +141,31 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     await using var modem = new Modem(options);
+    using var recorder = channel.CreateRecorder(options.Version);
+    if (recorder is not null)
+    {
+        // SPEC 7: configured secrets never reach a transcript, wherever they turn up in the traffic.
+        if (accessPoint is { Item2: { Length: > 0 } wifiPassword })
+        {
+            recorder.AddSecret(wifiPassword);
+        }
+
+        if (credentials.Psk is { } pskKey)
+        {
+            recorder.AddSecret(Convert.ToHexString(pskKey.Key));
+            recorder.AddSecret(Convert.ToHexStringLower(pskKey.Key));
+            if (parse.GetValue(psk) is { } pskText && pskText.IndexOf(':') is int pskColon and > 0)
+            {
+                recorder.AddSecret(pskText[(pskColon + 1)..].Trim());
+            }
+        }
+    }
+
+    var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"));
     try
     {
-        log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, listen is null ? "stdio" : $"tcp {listen}");
-        if (listen is not null)
-        {
-            await new TcpListenChannel(modem, listen, loggerFactory.CreateLogger("AtMqtt.Tcp")).RunAsync(cancellationToken);
-        }
-        else
-        {
-            await StdioChannel.RunAsync(modem, cancellationToken);
-        }
+        log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, channel.Describe(listen));
+        await channel.RunAsync(hostLine, listen, loggerFactory, cancellationToken);
     }
     catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
     {

@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using AtMqtt.Core;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Cli.Channels;
@@ -12,14 +11,14 @@ namespace AtMqtt.Cli.Channels;
 /// </summary>
 internal sealed class TcpListenChannel
 {
-    private readonly Modem _modem;
+    private readonly HostLine _line;
     private readonly IPEndPoint _endPoint;
     private readonly ILogger _log;
     private int _busy;
 
-    public TcpListenChannel(Modem modem, IPEndPoint endPoint, ILogger log)
+    public TcpListenChannel(HostLine line, IPEndPoint endPoint, ILogger log)
     {
-        _modem = modem;
+        _line = line;
         _endPoint = endPoint;
         _log = log;
     }
@@ -64,7 +63,7 @@ internal sealed class TcpListenChannel
             await using var stream = new NetworkStream(socket, ownsSocket: true);
             var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
             var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-            await _modem.RunAsync(new DuplexPipe(input, output), cancellationToken).ConfigureAwait(false);
+            await _line.ServeAsync(new DuplexPipe(input, output), $"tcp {remote}", cancellationToken).ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }

@@ -1,0 +1,114 @@
+using System.IO.Pipelines;
+using AtMqtt.Cli.Transcript;
+using AtMqtt.Core;
+using AtMqtt.Core.Device;
+using Microsoft.Extensions.Logging;
+
+namespace AtMqtt.Cli.Channels;
+
+/// <summary>
+/// The modem's end of the line, shared by every channel: each host connection a channel yields is
+/// served here, through the transcript tap (<c>--transcript</c>, <c>--monitor</c>) and the UART
+/// pacing (<c>--baud</c>), one host at a time. It follows AT+UART_CUR / AT+UART_DEF: the rate
+/// changes after their <c>OK</c> has gone out at the old one (see <see cref="DeviceState.UartChanged"/>).
+/// </summary>
+/// <remarks>
+/// Layering, host side first: the transport, the output tap, the pacer, the input tap, the modem.
+/// So the transcript shows bytes at the moment they pass the paced line in both directions.
+/// </remarks>
+internal sealed class HostLine
+{
+    private readonly Modem _modem;
+    private readonly TrafficRecorder? _recorder;
+    private readonly ILogger _log;
+    private readonly Lock _gate = new();
+    private PacedPipe? _current;
+
+    /// <param name="baud">Pace the line at this rate (and make it the module's factory setting); null: no pacing.</param>
+    public HostLine(Modem modem, int? baud, TrafficRecorder? recorder, ILogger log)
+    {
+        _modem = modem;
+        _recorder = recorder;
+        _log = log;
+        if (baud is int rate)
+        {
+            modem.Device.SetFactoryUart(UartConfig.Default with { BaudRate = rate });
+            IsPaced = true;
+        }
+
+        modem.Device.UartChanged += OnUartChanged;
+    }
+
+    /// <summary>True with <c>--baud</c>.</summary>
+    public bool IsPaced { get; }
+
+    /// <summary>The rate the module's UART is set to (AT+UART_CUR).</summary>
+    public int Baud => _modem.Device.Baud;
+
+    /// <summary>The line's rate changed (after the response that changed it went out).</summary>
+    public event Action<int>? LineBaudChanged;
+
+    /// <summary>Serves one host until its input ends or <paramref name="cancellationToken"/> fires; completes neither side of <paramref name="transport"/>.</summary>
+    public async Task ServeAsync(IDuplexPipe transport, string host, CancellationToken cancellationToken)
+    {
+        _recorder?.Event($"host attached: {host}");
+        PipeWriter output = _recorder is null ? transport.Output : new TapWriter(transport.Output, _recorder, Direction.ModemToHost);
+        IDuplexPipe line = new DuplexPipe(transport.Input, output);
+        PacedPipe? paced = null;
+        if (IsPaced)
+        {
+            paced = new PacedPipe(line, Baud);
+            paced.BaudChanged += OnLineBaudChanged;
+            lock (_gate)
+            {
+                _current = paced;
+            }
+
+            line = paced;
+        }
+
+        PipeReader input = _recorder is null ? line.Input : new TapReader(line.Input, _recorder, Direction.HostToModem);
+        try
+        {
+            await _modem.RunAsync(new DuplexPipe(input, line.Output), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (paced is not null)
+            {
+                lock (_gate)
+                {
+                    _current = null;
+                }
+
+                await paced.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _recorder?.Event($"host detached: {host}");
+        }
+    }
+
+    private void OnUartChanged(UartChange change)
+    {
+        if (!IsPaced)
+        {
+            return;
+        }
+
+        PacedPipe? paced;
+        lock (_gate)
+        {
+            paced = _current;
+        }
+
+        // With no host attached, the next one starts at the new rate.
+        paced?.SetBaud(change.Config.BaudRate, change.AfterResponse);
+    }
+
+    private void OnLineBaudChanged(int baud)
+    {
+        _log.LogInformation("Line rate now {Baud} baud", baud);
+        _recorder?.Event($"line rate {baud} baud");
+        LineBaudChanged?.Invoke(baud);
+    }
+}

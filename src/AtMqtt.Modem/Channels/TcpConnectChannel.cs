@@ -1,0 +1,111 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace AtMqtt.Cli.Channels;
+
+/// <summary>
+/// <c>--tcp-connect HOST:PORT</c>: connects out to a UART that is a listening socket (Renode's
+/// server socket terminal, <c>qemu -serial tcp::PORT,server=on</c>), retrying until it answers and
+/// again whenever it goes away. Each connection is a host attaching: it gets <c>ready</c>.
+/// </summary>
+internal sealed class TcpConnectChannel(HostLine line, string host, int port, ILogger log)
+{
+    /// <summary>Between connection attempts.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Parses HOST:PORT ([v6]:PORT, a name or an address).</summary>
+    public static bool TryParse(string text, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = text[..colon].Trim('[', ']');
+        return host.Length > 0;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var socket = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            if (socket is null)
+            {
+                return;
+            }
+
+            var remote = socket.RemoteEndPoint;
+            log.LogInformation("Connected to the host's UART at {Remote}", remote);
+            try
+            {
+                await using var stream = new NetworkStream(socket, ownsSocket: true);
+                var pipe = new DuplexPipe(
+                    PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true)),
+                    PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+                try
+                {
+                    await line.ServeAsync(pipe, $"tcp-connect {remote}", cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await pipe.CompleteQuietlyAsync().ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+            {
+                log.LogDebug(ex, "Connection ended with an error");
+            }
+
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                log.LogInformation("The host's UART at {Remote} went away; reconnecting", remote);
+            }
+        }
+    }
+
+    private async Task<Socket?> ConnectAsync(CancellationToken cancellationToken)
+    {
+        bool told = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(TimeSpan.FromSeconds(5));
+                await socket.ConnectAsync(host, port, attempt.Token).ConfigureAwait(false);
+                return socket;
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return null;
+                }
+
+                if (!told)
+                {
+                    log.LogInformation("Waiting for {Host}:{Port} to answer ({Reason}); retrying every {Interval} ms", host, port, ex.Message, RetryInterval.TotalMilliseconds);
+                    told = true;
+                }
+            }
+
+            try
+            {
+                await Task.Delay(RetryInterval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+}
