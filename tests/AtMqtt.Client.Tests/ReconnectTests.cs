@@ -1,0 +1,61 @@
+using AtMqtt.Client.Tests.Harness;
+using AtMqtt.TestSupport;
+using Xunit;
+
+namespace AtMqtt.Client.Tests;
+
+/// <summary>Connection events when the broker drops the module, with and without the module's own reconnection.</summary>
+public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<BrokersFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+
+    [Theory]
+    [InlineData(Transport.InProcess, AtDialect.Seed)]
+    [InlineData(Transport.Tcp, AtDialect.EspAt)]
+    public async Task A_drop_raises_disconnected_and_the_modules_reconnection_raises_connected(Transport transport, AtDialect dialect)
+    {
+        await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
+        await using var client = await modem.ConnectClientAsync();
+        var events = new EventLog(client);
+        string clientId = Unique.Id("drop");
+        string topic = Unique.Topic("drop");
+        await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port, ClientId = clientId, AutoReconnect = true });
+        await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
+
+        await brokers.Embedded.KickAsync(clientId);
+        await events.WaitForAsync("disconnected ConnectionLost", Wait);
+        await events.WaitForAsync("connected", Wait);
+        var deadline = DateTime.UtcNow + Wait;
+        while (events.All.Count(e => e.StartsWith("connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, events.All.Count(e => e.StartsWith("connected", StringComparison.Ordinal)));
+        Assert.True(client.IsConnected);
+
+        // The module restored the subscription itself.
+        await using var probe = await brokers.ProbeAsync(BrokerKind.Embedded);
+        await probe.PublishAsync(topic, "after the drop", 1);
+        Assert.Equal("after the drop", (await client.Messages.ReadAsync().AsTask().WaitAsync(Wait)).PayloadText);
+    }
+
+    [Fact]
+    public async Task Without_reconnection_the_link_stays_down_until_connected_again()
+    {
+        await using var modem = await ModemUnderTest.StartAsync(Transport.InProcess, AtDialect.EspAt);
+        await using var client = await modem.ConnectClientAsync();
+        var events = new EventLog(client);
+        string clientId = Unique.Id("stay");
+        var options = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port, ClientId = clientId };
+        await client.ConnectAsync(options);
+        await brokers.Embedded.KickAsync(clientId);
+        await events.WaitForAsync("disconnected ConnectionLost", Wait);
+        Assert.False(client.IsConnected);
+        Assert.Equal(AtMqttLinkState.Disconnected, (await client.GetConnectionInfoAsync()).State);
+
+        // ConnectAsync(options) cleans and configures again, as ESP-AT requires after a drop with reconnect=0.
+        await client.ConnectAsync(options);
+        Assert.True(client.IsConnected);
+    }
+}

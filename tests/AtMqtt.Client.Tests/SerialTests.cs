@@ -1,0 +1,105 @@
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using AtMqtt.Client.Tests.Harness;
+using AtMqtt.Core;
+using AtMqtt.TestSupport;
+using Microsoft.Win32.SafeHandles;
+using Xunit;
+
+namespace AtMqtt.Client.Tests;
+
+/// <summary>
+/// The serial helper on a real Linux pseudo-terminal: the client opens the pty's device with
+/// <see cref="System.IO.Ports.SerialPort"/> exactly as it would open /dev/ttyUSB0, and an in-process modem
+/// serves the other end.
+/// </summary>
+public sealed partial class SerialTests(BrokersFixture brokers) : IClassFixture<BrokersFixture>
+{
+    [Fact]
+    public async Task OpenAsync_with_a_serial_address_drives_a_modem_behind_a_pseudo_terminal()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "The pseudo-terminal test needs Linux.");
+        Assert.Equal(0, OpenPty(out int master, out int slave, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero));
+        string device = Marshal.PtrToStringAnsi(PtsName(master))!;
+        using var slaveHandle = new SafeFileHandle(master == slave ? IntPtr.Zero : slave, ownsHandle: true);
+        await using var masterStream = new FileStream(new SafeFileHandle(master, ownsHandle: true), FileAccess.ReadWrite, bufferSize: 0);
+
+        await using var modem = new Modem(new ModemOptions { Dialect = AtMqtt.Core.Dialects.Dialect.Seed });
+        using var stop = new CancellationTokenSource();
+        var toModem = new Pipe();
+        var toHost = new Pipe();
+        var run = Task.Run(() => modem.RunAsync(new DuplexPipe(toModem.Reader, toHost.Writer), stop.Token));
+
+        // Start moving bytes only once the client has opened (and so configured) the port.
+        var opening = AtMqttClient.OpenAsync($"serial:{device}@115200");
+        var pumpIn = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            int n;
+            while ((n = await masterStream.ReadAsync(buffer, stop.Token)) > 0)
+            {
+                await toModem.Writer.WriteAsync(buffer.AsMemory(0, n), stop.Token);
+            }
+        });
+        var pumpOut = Task.Run(async () =>
+        {
+            await foreach (var chunk in ReadAllAsync(toHost.Reader, stop.Token))
+            {
+                await masterStream.WriteAsync(chunk, stop.Token);
+                await masterStream.FlushAsync(stop.Token);
+            }
+        });
+
+        await using (var client = await opening.WaitAsync(TimeSpan.FromSeconds(20)))
+        {
+            Assert.Equal(AtDialect.Seed, client.Dialect);
+            string topic = Unique.Topic("serial");
+            await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port });
+            await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
+            byte[] payload = [.. Enumerable.Range(0, 256).Select(i => (byte)i)];
+            await client.PublishAsync(topic, payload, MqttQos.AtLeastOnce);
+            var message = await client.Messages.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Equal(payload, message.Payload.ToArray());
+            await client.DisconnectAsync();
+        }
+
+        await stop.CancelAsync();
+        await toModem.Writer.CompleteAsync();
+        await Task.WhenAny(Task.WhenAll(run, pumpIn, pumpOut), Task.Delay(2000));
+    }
+
+    [Fact]
+    public async Task Bad_addresses_are_refused()
+    {
+        await Assert.ThrowsAsync<FormatException>(() => AtMqttClient.OpenAsync("udp://x:1"));
+        await Assert.ThrowsAsync<FormatException>(() => AtMqttClient.OpenAsync("tcp://nohost"));
+        await Assert.ThrowsAsync<FormatException>(() => AtMqttClient.OpenAsync("serial:/dev/ttyUSB0@fast"));
+        await Assert.ThrowsAnyAsync<Exception>(() => AtMqttClient.OpenAsync("serial:/dev/does-not-exist@9600"));
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAllAsync(PipeReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            foreach (var segment in result.Buffer)
+            {
+                yield return segment.ToArray();
+            }
+
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                yield break;
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "openpty", SetLastError = true)]
+    private static partial int OpenPty(out int master, out int slave, IntPtr name, IntPtr termios, IntPtr winsize);
+
+    [LibraryImport("libc", EntryPoint = "ptsname")]
+    private static partial IntPtr PtsName(int fd);
+
+    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+}
