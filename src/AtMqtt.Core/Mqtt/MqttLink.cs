@@ -28,6 +28,7 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly TlsCredentials _credentials;
 
     private IMqttClient? _client;
+    private CancellationTokenSource _publishDeadline = new();
     private byte[] _lastTopicBytes = [];
     private string _lastTopic = "";
     private LinkTransport? _transport;
@@ -328,7 +329,16 @@ public sealed class MqttLink : IAsyncDisposable
             QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
             Retain = retain,
         };
-        using var cts = new CancellationTokenSource(timeout);
+        // Publishes run one at a time (one command at a time), so one deadline source serves them all;
+        // a new one per publish costs a timer each, which shows with thousands of modems.
+        var cts = _publishDeadline;
+        if (!cts.TryReset())
+        {
+            cts.Dispose();
+            cts = _publishDeadline = new CancellationTokenSource();
+        }
+
+        cts.CancelAfter(timeout);
         try
         {
             var result = await client.PublishAsync(message, cts.Token).ConfigureAwait(false);

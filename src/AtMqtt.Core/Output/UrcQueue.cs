@@ -17,6 +17,8 @@ public sealed class UrcQueue
     private readonly int _qos0Limit;
     private readonly ILogger _log;
     private const int Permanent = -1;
+    private const int MaxBatchLines = 64;
+    private const int MaxBatchBytes = 64 * 1024;
 
     private int _qos0Queued;
     private int _pending;
@@ -75,32 +77,52 @@ public sealed class UrcQueue
 
     internal async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Lines that are already waiting go out in one write (one system call for a burst of
+        // messages); their acknowledgements follow, in order, once the write is done.
+        var batch = new ArrayBufferWriter<byte>(256);
+        var taken = new List<Item>(MaxBatchLines);
         try
         {
-            await foreach (var item in _items.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (await _items.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
+                while (taken.Count < MaxBatchLines && batch.WrittenCount < MaxBatchBytes && _items.Reader.TryRead(out var item))
                 {
-                    Release(item);
+                    if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
+                    {
+                        Release(item);
+                        continue;
+                    }
+
+                    batch.Write(item.Line.AsSpan(0, item.Length));
+                    taken.Add(item);
+                }
+
+                if (taken.Count == 0)
+                {
                     continue;
                 }
 
-                await _output.WriteUrcAsync(item.Line.AsMemory(0, item.Length), cancellationToken).ConfigureAwait(false);
-
-                // Counted until written: the message waiting for a host is one of the bounded ones.
-                Release(item);
-                if (item.Acknowledge is { } ack)
+                await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                foreach (var item in taken)
                 {
-                    try
+                    // Counted until written: the messages waiting for a host are among the bounded ones.
+                    Release(item);
+                    if (item.Acknowledge is { } ack)
                     {
-                        await ack.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // The connection it came on is gone; the broker redelivers it (persistent session) or never will.
-                        _log.LogDebug(ex, "Acknowledgement not sent: the connection is gone");
+                        try
+                        {
+                            await ack.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            // The connection it came on is gone; the broker redelivers it (persistent session) or never will.
+                            _log.LogDebug(ex, "Acknowledgement not sent: the connection is gone");
+                        }
                     }
                 }
+
+                taken.Clear();
+                batch.ResetWrittenCount();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
