@@ -31,11 +31,11 @@ public sealed class PacingTests(ITestOutputHelper output)
             var result = await paced.Input.ReadAsync();
             received += result.Buffer.Length;
             paced.Input.AdvanceTo(result.Buffer.End);
-            Assert.True(watch.Elapsed >= PacedPipe.TimeFor(received, baud) * 0.99, $"{received} bytes after {watch.Elapsed}");
+            Assert.True(watch.Elapsed >= PacedPipe.TimeFor(received, baud) * 0.95, $"{received} bytes after {watch.Elapsed}");
         }
 
         Report(bytes, baud, watch.Elapsed);
-        Assert.InRange(watch.Elapsed, PacedPipe.TimeFor(bytes, baud) * 0.99, PacedPipe.TimeFor(bytes, baud) * 3 + TimeSpan.FromMilliseconds(200));
+        Assert.InRange(watch.Elapsed, PacedPipe.TimeFor(bytes, baud) * 0.95, PacedPipe.TimeFor(bytes, baud) * 3 + TimeSpan.FromMilliseconds(200));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         var paced = await TimeGmrAsync(["--baud", "9600"]);
         output.WriteLine($"AT+GMR: unpaced {unpaced.Time.TotalMilliseconds:0.0} ms, at 9600 baud {paced.Time.TotalMilliseconds:0.0} ms for {paced.Bytes} bytes");
         Assert.True(paced.Time > unpaced.Time, $"paced {paced.Time} <= unpaced {unpaced.Time}");
-        Assert.True(paced.Time >= PacedPipe.TimeFor(paced.Bytes, 9600) * 0.99, $"{paced.Bytes} bytes in {paced.Time}");
+        Assert.True(paced.Time >= PacedPipe.TimeFor(paced.Bytes, 9600) * 0.95, $"{paced.Bytes} bytes in {paced.Time}");
     }
 
     [Fact]
@@ -109,7 +109,8 @@ public sealed class PacingTests(ITestOutputHelper output)
         await Session.OkAsync(host, command, "\r");
         var took = watch.Elapsed;
         output.WriteLine($"{command}: {took.TotalMilliseconds:0.0} ms");
-        Assert.True(took >= PacedPipe.TimeFor(27 + 27 + 6, 1200) * 0.99, $"took {took}");
+        // The first byte of each direction passes at once, so allow a few byte times of slack.
+        Assert.True(took >= PacedPipe.TimeFor(27 + 27 + 6, 1200) * 0.95, $"took {took}");
 
         watch.Restart();
         string gmr = await Session.CommandAsync(host, "AT+GMR", "\r");
@@ -122,7 +123,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         await host.ReadUntilAsync("ready\r\n", Session.Timeout);
         watch.Restart();
         await Session.ExpectAsync(host, "AT+UART_CUR?", "+UART_CUR:1200,8,1,0,0\r\n\r\nOK\r\n", "\r");
-        Assert.True(watch.Elapsed >= PacedPipe.TimeFor(13 + 13 + 25 + 6, 1200) * 0.99, $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed >= PacedPipe.TimeFor(13 + 13 + 25 + 6, 1200) * 0.95, $"took {watch.Elapsed}");
     }
 
     [Fact]
