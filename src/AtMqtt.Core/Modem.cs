@@ -91,8 +91,7 @@ public sealed class Modem : IAsyncDisposable
         {
             _framer.Reset();
             _input = host.Input;
-            await Output.AttachAsync(host.Output).ConfigureAwait(false);
-            await Output.WriteAsync(ReadyLine.ToArray(), ResponseEffect.Neutral).ConfigureAwait(false);
+            await Output.AttachAsync(host.Output, ReadyLine.ToArray()).ConfigureAwait(false);
             await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -210,7 +209,7 @@ public sealed class Modem : IAsyncDisposable
         if (!execution.IsCompleted)
         {
             _finishing = false;
-            _pending = FinishAsync(execution, command.Name);
+            _pending = FinishAsync(execution, command.Name, Output.HostGeneration);
             return;
         }
 
@@ -285,7 +284,7 @@ public sealed class Modem : IAsyncDisposable
         }
     }
 
-    private async Task FinishAsync(ValueTask execution, string name)
+    private async Task FinishAsync(ValueTask execution, string name, int hostGeneration)
     {
         try
         {
@@ -299,7 +298,7 @@ public sealed class Modem : IAsyncDisposable
         }
 
         _finishing = true;
-        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+        await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
     }
 
     private void ObserveFault(ValueTask execution, string name)
@@ -389,7 +388,7 @@ public sealed class Modem : IAsyncDisposable
         if (!execution.IsCompleted)
         {
             _finishing = false;
-            _pending = FinishAsync(execution, "data phase");
+            _pending = FinishAsync(execution, "data phase", Output.HostGeneration);
             return;
         }
 

@@ -32,12 +32,29 @@ public sealed class OutputWriter
     /// <summary>True while a host is attached.</summary>
     public bool HasHost => Volatile.Read(ref _host) is not null;
 
-    internal async ValueTask AttachAsync(PipeWriter host)
+    /// <summary>Which host is attached: a response begun for one host is never finished on the next.</summary>
+    public int HostGeneration => Volatile.Read(ref _hostGeneration);
+
+    private int _hostGeneration;
+
+    /// <summary>Attaches a host and writes <paramref name="greeting"/> to it before any queued line can go out.</summary>
+    internal async ValueTask AttachAsync(PipeWriter host, ReadOnlyMemory<byte> greeting)
     {
         await _mutex.WaitAsync().ConfigureAwait(false);
-        _host = host;
-        Signal();
-        _mutex.Release();
+        try
+        {
+            _host = host;
+            Interlocked.Increment(ref _hostGeneration);
+
+            // Whatever response the previous host left open is over for this one.
+            _responseOpen = false;
+            await WriteLockedAsync(greeting, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            Signal();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
     }
 
     internal async ValueTask DetachAsync(PipeWriter host)
@@ -51,6 +68,30 @@ public sealed class OutputWriter
         }
 
         _mutex.Release();
+    }
+
+    /// <summary>
+    /// The end of a response begun for the host of <paramref name="generation"/>: dropped if another
+    /// host has attached since (the answer belongs to the host that asked).
+    /// </summary>
+    public async ValueTask<bool> FinishAsync(ReadOnlyMemory<byte> bytes, int generation)
+    {
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (generation != _hostGeneration)
+            {
+                return false;
+            }
+
+            _responseOpen = false;
+            Signal();
+            return await WriteLockedAsync(bytes, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+        }
+        finally
+        {
+            _mutex.Release();
+        }
     }
 
     /// <summary>Writes part of a response (or a neutral line) in one piece; false when no host took it.</summary>

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AtMqtt.ReliabilityTests.Support;
+using AtMqtt.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AtMqtt.ReliabilityTests;
+
+/// <summary>
+/// Item 6: a QoS 0 flood toward a host that never reads does not grow the modem beyond its bounded
+/// queue: 200 000 messages of 200 bytes with --rx-queue 1000; the resident set may grow by a generous
+/// 64 MB at most (the queue itself is about 1000 x 250 bytes, the rest is runtime slack).
+/// </summary>
+public sealed class MemoryTests(ITestOutputHelper output)
+{
+    private const int Flood = 200_000;
+    private const int PayloadBytes = 200;
+    private const long Margin = 64L * 1024 * 1024;
+
+    [Fact]
+    public async Task Qos0Flood_ToAHostThatNeverReads_KeepsTheModemFlat()
+    {
+        // Its own broker: the flood must not slow the other tests' broker.
+        await using var broker = await MosquittoBroker.StartAsync();
+        string topic = "flood/" + Guid.NewGuid().ToString("N")[..10];
+        await using var modem = await LiveModem.StartAsync("--rx-queue", "1000");
+        await modem.ConnectLinkAsync("flood-" + Guid.NewGuid().ToString("N")[..10], broker.Port);
+        await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",0");
+        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
+        var payload = new byte[PayloadBytes];
+        Array.Fill(payload, (byte)'p');
+
+        // Warm up with a host that reads, so that the baseline has the code paths and buffers in place.
+        for (int i = 0; i < 5000; i++)
+        {
+            await probe.PublishAsync(topic, payload, 0, retain: false);
+        }
+
+        await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(20));
+        await modem.DetachAsync();
+        var silent = await modem.AttachSilentAsync();
+        await Task.Delay(500);
+        long baseline = modem.Rss();
+
+        long peak = baseline;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, modem.Rss());
+                await Task.Delay(100);
+            }
+        });
+
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < Flood; i++)
+        {
+            await probe.PublishAsync(topic, payload, 0, retain: false);
+        }
+
+        // A QoS 1 marker after the flood: once the broker has it, the flood has left the broker.
+        await probe.PublishAsync(topic + "/end", "end", 1, retain: false);
+        await modem.Process.WaitForStdErrAsync("Receive queue full", LiveModem.Timeout);
+        await Task.Delay(2000);
+        sampling.Cancel();
+        await sampler;
+        long end = modem.Rss();
+        string figures = $"flood of {Flood} x {PayloadBytes} B in {sw.Elapsed.TotalSeconds:F1} s; RSS baseline {Mb(baseline)}, peak {Mb(peak)}, end {Mb(end)}";
+        output.WriteLine(figures);
+        Assert.True(peak - baseline < Margin, "The modem grew beyond the margin: " + figures);
+
+        // Now the host reads: what the sockets and the queue held, then the query.
+        await using var reader = LiveModem.Reading(silent);
+        var stream = new HostStream();
+        long received = 0;
+        string lines = "";
+        await reader.SendAsync("AT+MQTTRXQUEUE?\r\n");
+        var deadline = Stopwatch.StartNew();
+        while (!lines.Contains("\r\nOK\r\n", StringComparison.Ordinal))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"No answer to AT+MQTTRXQUEUE? after {received} messages. Lines: {AtHost.Escape(lines)}");
+            foreach (var item in stream.Feed(await reader.DrainAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2))))
+            {
+                if (item.IsMessage)
+                {
+                    Assert.Equal(topic, item.Topic);
+                    received++;
+                }
+                else
+                {
+                    lines += item.Line + "\r\n";
+                }
+            }
+        }
+
+        foreach (var item in stream.Feed(await reader.DrainAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(20))))
+        {
+            received += item.IsMessage ? 1 : 0;
+        }
+
+        var m = Regex.Match(lines, @"\+MQTTRXQUEUE:0,(\d+),1000,(\d+)\r\n");
+        Assert.True(m.Success, "AT+MQTTRXQUEUE? answered: " + AtHost.Escape(lines));
+        long dropped = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        output.WriteLine($"host read {received} after the flood; {dropped} dropped; sum {received + dropped} of {Flood}");
+        Assert.True(dropped > 0, "nothing was dropped: the flood did not fill the queue");
+        Assert.Contains("Receive queue full (1000 QoS 0 messages): message dropped", modem.Process.StdErr, StringComparison.Ordinal);
+
+        // Each message was either written or counted as dropped (mosquitto itself drops none here).
+        Assert.Equal(Flood, received + dropped);
+        await reader.SendAsync("AT\r\n");
+        Assert.EndsWith("\r\nOK\r\n", await reader.ReadUntilAsync("\r\nOK\r\n", LiveModem.Timeout));
+    }
+
+    private static string Mb(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) + " MB";
+}

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using AtMqtt.TestSupport;
+using Xunit;
+
+namespace AtMqtt.ReliabilityTests.Support;
+
+/// <summary>
+/// The real atmqtt program as a child process on <c>--tcp 127.0.0.1:&lt;free port&gt;</c>, with a host
+/// attached that has already read <c>ready\r\n</c>. Hosts may leave and come back (the modem outlives
+/// them); a raw, non-reading host can be attached to play a host that stops reading.
+/// </summary>
+public sealed class LiveModem : IAsyncDisposable
+{
+    /// <summary>Generous: several modems, brokers and hosts share two cores.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    private AtHost? _host;
+
+    private LiveModem(ModemProcess process, int tcpPort)
+    {
+        Process = process;
+        TcpPort = tcpPort;
+    }
+
+    public ModemProcess Process { get; }
+
+    public int TcpPort { get; }
+
+    public AtHost Host => _host ?? throw new InvalidOperationException("No AtHost attached.");
+
+    /// <summary>Starts the modem with <paramref name="extraArgs"/> and attaches a host.</summary>
+    public static async Task<LiveModem> StartAsync(params string[] extraArgs)
+    {
+        var modem = await StartDetachedAsync(extraArgs);
+        try
+        {
+            await modem.AttachAsync();
+            return modem;
+        }
+        catch
+        {
+            await modem.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the modem and waits until it listens; no host attached.</summary>
+    public static async Task<LiveModem> StartDetachedAsync(params string[] extraArgs)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FreePort.Get();
+            var process = await ModemProcess.StartAsync(["--tcp", $"{FreePort.Host}:{port}", .. extraArgs]);
+            try
+            {
+                await process.WaitForStdErrAsync("Listening for a host on", Timeout);
+                return new LiveModem(process, port);
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Exited early: its port was taken meanwhile. Try another.
+                await process.DisposeAsync();
+            }
+            catch
+            {
+                await process.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Connects a new <see cref="AtHost"/> and checks that <c>ready\r\n</c> comes first.</summary>
+    public async Task AttachAsync()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var host = await AtHost.ConnectAsync(TcpPort, Timeout);
+            string first = Encoding.Latin1.GetString(await host.ReadExactlyAsync(7, Timeout));
+            if (first == "ready\r\n")
+            {
+                _host = host;
+                return;
+            }
+
+            await host.DisposeAsync();
+            if (!first.StartsWith("ERROR", StringComparison.Ordinal) || attempt == 5)
+            {
+                Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(first)}\".");
+            }
+
+            // Refused as a second host: the previous one is still being let go. Try again.
+            await Task.Delay(300);
+        }
+    }
+
+    /// <summary>
+    /// Connects a host that reads nothing after <c>ready\r\n</c>, with a small receive buffer so the
+    /// modem's writes back up soon. Wrap it in an <see cref="AtHost"/> (<see cref="Reading"/>) to read later.
+    /// </summary>
+    public async Task<Socket> AttachSilentAsync(int receiveBuffer = 16 * 1024)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = receiveBuffer };
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, TcpPort));
+            var ready = new byte[7];
+            int n = 0;
+            using var cts = new CancellationTokenSource(Timeout);
+            while (n < ready.Length)
+            {
+                int got = await socket.ReceiveAsync(ready.AsMemory(n), SocketFlags.None, cts.Token);
+                if (got == 0)
+                {
+                    break;
+                }
+
+                n += got;
+            }
+
+            if (n == 7 && Encoding.ASCII.GetString(ready) == "ready\r\n")
+            {
+                return socket;
+            }
+
+            socket.Dispose();
+            if (!Encoding.Latin1.GetString(ready, 0, n).StartsWith("ERROR", StringComparison.Ordinal) || attempt == 5)
+            {
+                Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(Encoding.Latin1.GetString(ready, 0, n))}\".");
+            }
+
+            await Task.Delay(300);
+        }
+    }
+
+    /// <summary>Starts reading a silent host: an <see cref="AtHost"/> over it (which owns the socket).</summary>
+    public static AtHost Reading(Socket socket) => new(new NetworkStream(socket, ownsSocket: true));
+
+    /// <summary>Closes the attached host and waits until the modem has let it go.</summary>
+    public async Task DetachAsync()
+    {
+        int before = HostsGone();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+            _host = null;
+        }
+
+        await WaitHostGoneAsync(before);
+    }
+
+    /// <summary>Waits until the modem logs that more than <paramref name="before"/> hosts disconnected.</summary>
+    public async Task WaitHostGoneAsync(int before)
+    {
+        var sw = Stopwatch.StartNew();
+        while (HostsGone() <= before)
+        {
+            Assert.True(sw.Elapsed < Timeout, "The modem did not notice the host leaving. Stderr:\n" + Process.StdErr);
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>How many "Host ... disconnected" lines the modem logged.</summary>
+    public int HostsGone() =>
+        Process.StdErr.Split('\n').Count(l => l.Contains("Host ", StringComparison.Ordinal) && l.EndsWith(" disconnected", StringComparison.Ordinal));
+
+    public Task<string> CommandAsync(string line, TimeSpan? timeout = null) => Host.CommandAsync(line, timeout ?? Timeout);
+
+    /// <summary>Sends <paramref name="line"/> and asserts its echo then exactly <paramref name="response"/>.</summary>
+    public async Task ExpectAsync(string line, string response, TimeSpan? timeout = null)
+    {
+        string actual = await CommandAsync(line, timeout);
+        Assert.Equal(AtHost.Escape(line + "\r\n" + response), AtHost.Escape(actual));
+    }
+
+    public Task OkAsync(string line) => ExpectAsync(line, "\r\nOK\r\n");
+
+    /// <summary>Reads exactly as many bytes as <paramref name="expected"/> has and compares them.</summary>
+    public async Task ExpectBytesAsync(string expected, TimeSpan? timeout = null)
+    {
+        string actual = Encoding.Latin1.GetString(await Host.ReadExactlyAsync(expected.Length, timeout ?? Timeout));
+        Assert.Equal(AtHost.Escape(expected), AtHost.Escape(actual));
+    }
+
+    /// <summary>USERCFG (scheme 1), optional CONNCFG, CONN to 127.0.0.1:<paramref name="port"/>; asserts success.</summary>
+    public async Task ConnectLinkAsync(string clientId, int port, int reconnect = 0, string? connCfg = null, string user = "", string password = "")
+    {
+        await OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"{password}\",0,0,\"\"");
+        if (connCfg is not null)
+        {
+            await OkAsync(connCfg);
+        }
+
+        await ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{port},{reconnect}", ConnectedUrc(port, reconnect) + "\r\nOK\r\n");
+    }
+
+    public static string ConnectedUrc(int port, int reconnect) => $"+MQTTCONNECTED:0,1,\"{FreePort.Host}\",{port},{reconnect}\r\n";
+
+    /// <summary>The modem process's resident set size (VmRSS), in bytes.</summary>
+    public long Rss() => ResidentBytes(Process.Pid);
+
+    public static long ResidentBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"No VmRSS in /proc/{pid}/status");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        await Process.DisposeAsync();
+    }
+}
