@@ -174,18 +174,41 @@ public sealed class Modem : IAsyncDisposable
 
     private bool IsBusy => _pending is { IsCompleted: false };
 
+    /// <summary>
+    /// True while a command runs. One that is already writing its final result is waited for: the
+    /// host may have read it and sent its next line, which must not get "busy p...".
+    /// </summary>
+    private async ValueTask<bool> StillBusyAsync()
+    {
+        if (IsBusy && _finishing)
+        {
+            await _pending!.ConfigureAwait(false);
+        }
+
+        return IsBusy;
+    }
+
+    private void StartPending(ValueTask execution, string name)
+    {
+        _finishing = false;
+        _pending = FinishAsync(execution, name, Output.HostGeneration);
+    }
+
+    /// <summary>A handler threw: logged, and the host gets ERROR instead of whatever was half written.</summary>
+    private void Recover(Exception ex, string name)
+    {
+        _log.LogError(ex, "{Command} failed unexpectedly", name);
+        Response.Reset();
+        Response.Error(ErrorCode.Mqtt(0));
+    }
+
     private async ValueTask LineAsync()
     {
         var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
-        if (IsBusy)
+        if (await StillBusyAsync().ConfigureAwait(false))
         {
-            if (!_finishing)
-            {
-                await BusyAsync(echo).ConfigureAwait(false);
-                return;
-            }
-
-            await _pending!.ConfigureAwait(false);
+            await BusyAsync(echo).ConfigureAwait(false);
+            return;
         }
 
         Response.Reset();
@@ -208,8 +231,7 @@ public sealed class Modem : IAsyncDisposable
         var execution = Execute(command, handler, kind, paramRange);
         if (!execution.IsCompleted)
         {
-            _finishing = false;
-            _pending = FinishAsync(execution, command.Name, Output.HostGeneration);
+            StartPending(execution, command.Name);
             return;
         }
 
@@ -267,7 +289,7 @@ public sealed class Modem : IAsyncDisposable
 
         if (kind != CommandKind.Set)
         {
-            _params.Parse([], 0, out _);
+            _params.Clear();
         }
 
         var args = new ArgReader(line, _params, _scratch);
@@ -277,9 +299,7 @@ public sealed class Modem : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogError(ex, "{Command} failed unexpectedly", command.Name);
-            Response.Reset();
-            Response.Error(ErrorCode.Mqtt(0));
+            Recover(ex, command.Name);
             return ValueTask.CompletedTask;
         }
     }
@@ -292,9 +312,7 @@ public sealed class Modem : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogError(ex, "{Command} failed unexpectedly", name);
-            Response.Reset();
-            Response.Error(ErrorCode.Mqtt(0));
+            Recover(ex, name);
         }
 
         _finishing = true;
@@ -311,9 +329,7 @@ public sealed class Modem : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _log.LogError(ex, "{Command} failed unexpectedly", name);
-                Response.Reset();
-                Response.Error(ErrorCode.Mqtt(0));
+                Recover(ex, name);
             }
         }
     }
@@ -341,12 +357,7 @@ public sealed class Modem : IAsyncDisposable
 
     private async ValueTask OverflowAsync()
     {
-        if (IsBusy && _finishing)
-        {
-            await _pending!.ConfigureAwait(false);
-        }
-
-        if (IsBusy)
+        if (await StillBusyAsync().ConfigureAwait(false))
         {
             await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             return;
@@ -387,8 +398,7 @@ public sealed class Modem : IAsyncDisposable
 
         if (!execution.IsCompleted)
         {
-            _finishing = false;
-            _pending = FinishAsync(execution, "data phase", Output.HostGeneration);
+            StartPending(execution, "data phase");
             return;
         }
 

@@ -1,20 +1,34 @@
+using System.Globalization;
 using System.Net;
 
 namespace AtMqtt.Cli;
 
 internal static class Endpoints
 {
-    /// <summary>HOST:PORT, [v6]:PORT or localhost:PORT.</summary>
-    public static bool TryParse(string text, out IPEndPoint endPoint)
+    /// <summary>Splits HOST:PORT ([v6]:PORT, a name or an address); the port must be at least <paramref name="minPort"/>.</summary>
+    public static bool TrySplit(string text, int minPort, out string host, out int port)
     {
-        endPoint = null!;
+        host = "";
+        port = 0;
         int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out int port) || port is < 0 or > 65535)
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < minPort || port > 65535)
         {
             return false;
         }
 
-        string host = text[..colon].Trim('[', ']');
+        host = text[..colon].Trim('[', ']');
+        return host.Length > 0;
+    }
+
+    /// <summary>A listening address: HOST:PORT with an IP address or localhost (port 0 picks a free one).</summary>
+    public static bool TryParse(string text, out IPEndPoint endPoint)
+    {
+        endPoint = null!;
+        if (!TrySplit(text, 0, out string host, out int port))
+        {
+            return false;
+        }
+
         IPAddress? address = host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var parsed) ? parsed : null;
         if (address is null)
         {

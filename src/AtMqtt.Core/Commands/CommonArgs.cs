@@ -29,6 +29,15 @@ internal static class CommonArgs
         return ok;
     }
 
+    /// <summary>
+    /// Link settings (CONNCFG, LONG*, ALPN, SNI) follow USERCFG and may not change while connected
+    /// or reconnecting; 0 when they may change now, else the error code.
+    /// </summary>
+    public static uint ConfigureState(Modem m) =>
+        m.Link.User is null ? ErrorCode.Mqtt(MqttError.NoConfigured)
+            : m.Link.IsActive ? ErrorCode.Mqtt(MqttError.AlreadyConnected)
+            : 0;
+
     /// <summary>A publish topic of 1..128 bytes as bytes, checked without allocating.</summary>
     public static bool TopicName(ref ArgReader a, int index, out ReadOnlySpan<byte> topic)
     {

@@ -39,21 +39,12 @@ internal static class MqttAlpn
             }
         }
 
-        if (!CheckState(m, out uint error))
+        if (CommonArgs.ConfigureState(m) is uint error and not 0)
         {
             return m.Fail(error);
         }
 
         m.Link.Configure(m.Link.Tls with { Alpn = protocols });
         return m.Ok();
-    }
-
-    /// <summary>ALPN and SNI follow USERCFG and may not change while connected.</summary>
-    internal static bool CheckState(Modem m, out uint error)
-    {
-        error = m.Link.User is null ? ErrorCode.Mqtt(MqttError.NoConfigured)
-            : m.Link.IsActive ? ErrorCode.Mqtt(MqttError.AlreadyConnected)
-            : 0;
-        return error == 0;
     }
 }

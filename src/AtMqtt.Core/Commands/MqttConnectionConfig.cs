@@ -27,14 +27,9 @@ internal static class MqttConnectionConfig
             return m.Fail(ErrorCode.Mqtt(MqttError.LwtTopicReadFailed));
         }
 
-        if (m.Link.User is null)
+        if (CommonArgs.ConfigureState(m) is uint error and not 0)
         {
-            return m.Fail(ErrorCode.Mqtt(MqttError.NoConfigured));
-        }
-
-        if (m.Link.IsActive)
-        {
-            return m.Fail(ErrorCode.Mqtt(MqttError.AlreadyConnected));
+            return m.Fail(error);
         }
 
         m.Link.Configure(new ConnectionConfig(keepalive, disableClean == 1, lwtTopic, lwtMessage, lwtQos, lwtRetain == 1));

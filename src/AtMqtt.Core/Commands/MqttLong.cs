@@ -42,14 +42,9 @@ internal static class MqttLong
             return m.Fail(a.Error);
         }
 
-        if (m.Link.User is null)
+        if (CommonArgs.ConfigureState(m) is uint error and not 0)
         {
-            return m.Fail(ErrorCode.Mqtt(MqttError.NoConfigured));
-        }
-
-        if (m.Link.IsActive)
-        {
-            return m.Fail(ErrorCode.Mqtt(MqttError.AlreadyConnected));
+            return m.Fail(error);
         }
 
         m.Response.Ok();
@@ -60,11 +55,12 @@ internal static class MqttLong
 
     private static ValueTask Apply(Modem m, Field field, byte[] data, ushort readFailed)
     {
-        var user = m.Link.User;
-        if (user is null || m.Link.IsActive)
+        if (CommonArgs.ConfigureState(m) is uint error and not 0)
         {
-            return m.Fail(ErrorCode.Mqtt(user is null ? MqttError.NoConfigured : MqttError.AlreadyConnected));
+            return m.Fail(error);
         }
+
+        var user = m.Link.User!;
 
         if (field == Field.Password)
         {

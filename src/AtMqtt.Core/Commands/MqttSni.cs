@@ -21,7 +21,7 @@ internal static class MqttSni
             return m.Fail(ErrorCode.Mqtt(MqttError.HostIsNull));
         }
 
-        if (!MqttAlpn.CheckState(m, out uint error))
+        if (CommonArgs.ConfigureState(m) is uint error and not 0)
         {
             return m.Fail(error);
         }

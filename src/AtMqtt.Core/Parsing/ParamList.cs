@@ -25,6 +25,9 @@ public sealed class ParamList
         public bool Omitted => !Quoted && Length == 0;
     }
 
+    /// <summary>No parameters (execute, query and test commands).</summary>
+    public void Clear() => Count = 0;
+
     /// <summary>
     /// Splits <paramref name="text"/> at commas outside quotes. Returns false with the 0-based index of
     /// the offending parameter for an unterminated quote, text after a closing quote, a quote inside a

@@ -81,7 +81,7 @@ internal sealed class ChannelSetup
         (string, int)? connect = null;
         if (tcpConnect is not null)
         {
-            if (!TcpConnectChannel.TryParse(tcpConnect, out string host, out int port))
+            if (!Endpoints.TrySplit(tcpConnect, 1, out string host, out int port))
             {
                 error = $"--tcp-connect: '{tcpConnect}' is not HOST:PORT.";
                 return null;

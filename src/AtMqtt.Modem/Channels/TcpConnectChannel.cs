@@ -14,21 +14,6 @@ internal sealed class TcpConnectChannel(HostLine line, string host, int port, IL
     /// <summary>Between connection attempts.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Parses HOST:PORT ([v6]:PORT, a name or an address).</summary>
-    public static bool TryParse(string text, out string host, out int port)
-    {
-        host = "";
-        port = 0;
-        int colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-        {
-            return false;
-        }
-
-        host = text[..colon].Trim('[', ']');
-        return host.Length > 0;
-    }
-
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net.Http;
 using System.Net.WebSockets;
 using AtMqtt.Core.Parsing;

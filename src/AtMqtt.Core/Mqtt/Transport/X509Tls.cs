@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using AtMqtt.Core.Parsing;
@@ -95,10 +96,4 @@ internal static class X509Tls
     private static string Describe(X509Chain? chain) =>
         chain is null || chain.ChainStatus.Length == 0 ? "unknown reason"
             : string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
-}
-
-/// <summary>A mutable slot the validation callback fills in.</summary>
-internal sealed class StrongBox<T>
-{
-    public T? Value { get; set; }
 }
