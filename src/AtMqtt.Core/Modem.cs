@@ -48,7 +48,7 @@ public sealed class Modem : IAsyncDisposable
         Output = new OutputWriter();
         Response = new Response(() => SysLog);
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"));
-        Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"));
+        Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"));
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
 

@@ -19,6 +19,15 @@ public sealed class ModemOptions
     /// <summary>QoS 0 messages that may wait for the host before new ones are dropped.</summary>
     public int RxQueue { get; init; } = 1000;
 
+    /// <summary>
+    /// The largest message the broker may deliver, topic and payload together (<c>--max-message-bytes</c>):
+    /// the module's receive buffer. A larger one closes the connection before it is buffered.
+    /// </summary>
+    public long MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
+
+    /// <summary>1 MiB.</summary>
+    public const long DefaultMaxMessageBytes = 1 << 20;
+
     /// <summary><c>--wifi SSID:PASSWORD</c>: the one access point AT+CWJAP accepts; null accepts any.</summary>
     public (string Ssid, string Password)? Wifi { get; init; }
 

@@ -22,6 +22,12 @@ dialect.AcceptOnlyFromAmong("seed", "esp-at");
 var dataTimeout = new Option<int>("--data-timeout") { Description = "Seconds a '>' data phase waits for the next byte; 0 waits forever.", DefaultValueFactory = _ => 10 };
 var maxSubscriptions = new Option<int>("--max-subscriptions") { Description = "Size of the subscription list.", DefaultValueFactory = _ => 10 };
 var rxQueue = new Option<int>("--rx-queue") { Description = "QoS 0 messages that may wait for the host before new ones are dropped.", DefaultValueFactory = _ => 1000 };
+var maxMessageBytes = new Option<long>("--max-message-bytes")
+{
+    Description = "Largest message the broker may deliver, topic and payload together (the module's receive buffer); a larger one closes the broker connection before it is buffered.",
+    DefaultValueFactory = _ => ModemOptions.DefaultMaxMessageBytes,
+    HelpName = "BYTES",
+};
 var maxPubRaw = new Option<int>("--max-pubraw") { Description = "Largest AT+MQTTPUBRAW length in the esp-at dialect.", DefaultValueFactory = _ => 65536 };
 var wifi = new Option<string?>("--wifi") { Description = "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any).", HelpName = "SSID:PASSWORD" };
 var requireWifi = new Option<bool>("--require-wifi") { Description = "AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module." };
@@ -40,7 +46,7 @@ var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
-    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxPubRaw, wifi, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
+    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
 foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor })
 {
@@ -56,9 +62,17 @@ root.SetAction(async (parse, cancellationToken) =>
     int subscriptions = parse.GetValue(maxSubscriptions);
     int queue = parse.GetValue(rxQueue);
     int pubRaw = parse.GetValue(maxPubRaw);
+    long messageBytes = parse.GetValue(maxMessageBytes);
     if (timeout < 0 || subscriptions < 1 || queue < 1 || pubRaw < 1)
     {
         Console.Error.WriteLine("--data-timeout must be >= 0; --max-subscriptions, --rx-queue and --max-pubraw must be >= 1.");
+        return 2;
+    }
+
+    // MQTT's own ceiling is a remaining length of 268,435,455 bytes.
+    if (messageBytes is < 1 or > 268_435_451)
+    {
+        Console.Error.WriteLine("--max-message-bytes must be between 1 and 268435451.");
         return 2;
     }
 
@@ -121,6 +135,7 @@ root.SetAction(async (parse, cancellationToken) =>
         DataTimeout = TimeSpan.FromSeconds(timeout),
         MaxSubscriptions = subscriptions,
         RxQueue = queue,
+        MaxMessageBytes = messageBytes,
         LoggerFactory = loggerFactory,
         Version = typeof(Endpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
     };

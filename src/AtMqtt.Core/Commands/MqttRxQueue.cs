@@ -3,8 +3,9 @@ using System.Globalization;
 namespace AtMqtt.Core.Commands;
 
 /// <summary>
-/// AT+MQTTRXQUEUE? (an AtMqtt extension): <c>+MQTTRXQUEUE:0,&lt;waiting&gt;,&lt;limit&gt;,&lt;dropped&gt;</c> —
-/// QoS 0 messages waiting for the host, the bound, and how many were dropped since start.
+/// AT+MQTTRXQUEUE? (an AtMqtt extension): <c>+MQTTRXQUEUE:0,&lt;waiting&gt;,&lt;limit&gt;,&lt;dropped&gt;,&lt;too_large&gt;</c> —
+/// QoS 0 messages waiting for the host, the bound, how many were dropped since start, and how many
+/// messages over <c>--max-message-bytes</c> made the modem close the broker connection.
 /// </summary>
 internal static class MqttRxQueue
 {
@@ -13,7 +14,7 @@ internal static class MqttRxQueue
     private static ValueTask Query(Modem m)
     {
         var q = m.Urcs;
-        m.Response.Line(string.Create(CultureInfo.InvariantCulture, $"+MQTTRXQUEUE:0,{q.Qos0Waiting},{q.Qos0Limit},{q.Qos0Dropped}"));
+        m.Response.Line(string.Create(CultureInfo.InvariantCulture, $"+MQTTRXQUEUE:0,{q.Qos0Waiting},{q.Qos0Limit},{q.Qos0Dropped},{q.TooLarge}"));
         return m.Ok();
     }
 }

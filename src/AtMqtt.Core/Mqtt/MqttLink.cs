@@ -26,6 +26,12 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly List<Subscription> _subscriptions = [];
     private readonly int _maxSubscriptions;
     private readonly TlsCredentials _credentials;
+    private readonly long _maxMessageBytes;
+
+    // QoS 2 messages handed to the host (or queued for it) whose PUBREL has not come yet, by packet
+    // identifier: part of the session state (MQTT 3.1.1 section 4.3.3), kept across reconnections so
+    // that a redelivery reaches the host once.
+    private readonly Dictionary<ushort, InboundAck> _qos2Held = [];
 
     private IMqttClient? _client;
     private CancellationTokenSource _publishDeadline = new();
@@ -37,9 +43,20 @@ public sealed class MqttLink : IAsyncDisposable
     private Phase _phase;
     private bool _unsubscribedToEmpty;
 
-    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, TlsCredentials credentials, ILogger log)
+    // The wait before the next reconnection attempt. It starts again at one second only after a
+    // connection stayed up for a while: a broker that accepts and drops at once is retried ever
+    // more slowly, not every second.
+    private TimeSpan _backoff = FirstBackoff;
+    private long _connectedAt;
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxStableAfter = TimeSpan.FromSeconds(60);
+
+    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, TlsCredentials credentials, ILogger log)
     {
         _credentials = credentials;
+        _maxMessageBytes = maxMessageBytes;
         _dialect = dialect;
         _urcs = urcs;
         _maxSubscriptions = maxSubscriptions;
@@ -198,7 +215,8 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials);
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials, _maxMessageBytes);
+        transport.Released += Release;
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
@@ -237,6 +255,8 @@ public sealed class MqttLink : IAsyncDisposable
 
                 _phase = Phase.Connected;
                 _unsubscribedToEmpty = false;
+                _backoff = FirstBackoff;
+                Established(result.IsSessionPresent);
             }
 
             _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
@@ -245,8 +265,14 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            string reason = Describe(ex);
-            if (scheme.UsesX509 && Find<TransportException>(ex) is null && Find<BrokerRefusedException>(ex) is null)
+            var violation = transport.Violation;
+            string reason = violation?.Message ?? Describe(ex);
+            if (violation is { TooLarge: true })
+            {
+                _urcs.CountTooLarge();
+            }
+
+            if (violation is null && scheme.UsesX509 && Find<TransportException>(ex) is null && Find<BrokerRefusedException>(ex) is null)
             {
                 // TLS 1.3 servers refuse a client certificate (or its absence) just after the handshake.
                 reason += " (the TLS connection broke right after the handshake: does the server require a client certificate, or refuse this one?)";
@@ -467,7 +493,9 @@ public sealed class MqttLink : IAsyncDisposable
             _linkLifetime = new CancellationTokenSource();
             _phase = Phase.Idle;
             _subscriptions.Clear();
+            _qos2Held.Clear();
             _unsubscribedToEmpty = false;
+            _backoff = FirstBackoff;
             User = null;
             Connection = null;
             Target = null;
@@ -538,6 +566,21 @@ public sealed class MqttLink : IAsyncDisposable
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var message = e.ApplicationMessage;
+        InboundAck? ack = null;
+        if (message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+        {
+            // Acknowledged once the host has the line (UrcQueue), not when MQTTnet returns from here.
+            e.AutoAcknowledge = false;
+            if (message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
+            {
+                ack = new InboundAck(e);
+            }
+            else if (!TryHoldExactlyOnce(e, out ack))
+            {
+                return Task.CompletedTask;
+            }
+        }
+
         var payload = message.Payload;
         int topicBytes = Encoding.UTF8.GetByteCount(message.Topic);
         int payloadLength = checked((int)payload.Length);
@@ -562,20 +605,61 @@ public sealed class MqttLink : IAsyncDisposable
         span[n++] = (byte)'\r';
         span[n] = (byte)'\n';
 
-        bool needsAck = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
-        if (needsAck)
-        {
-            e.AutoAcknowledge = false;
-        }
-
-        _urcs.EnqueueMessage(line, length, needsAck ? e : null);
+        _urcs.EnqueueMessage(line, length, ack);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A QoS 2 message: false when it is the broker's redelivery (DUP) of one the host already has or
+    /// will have, whose PUBREL has not come yet. That one is acknowledged again (PUBREC), never
+    /// delivered twice. A packet identifier arriving without DUP is a new message even if it is held:
+    /// losing a message would be worse than the broker's confusion.
+    /// </summary>
+    private bool TryHoldExactlyOnce(MqttApplicationMessageReceivedEventArgs e, out InboundAck? ack)
+    {
+        lock (_gate)
+        {
+            if (e.ApplicationMessage.Dup && _qos2Held.TryGetValue(e.PacketIdentifier, out var held))
+            {
+                ack = null;
+                e.AutoAcknowledge = held.Redelivered(e);
+                _log.LogDebug("QoS 2 message {PacketId} redelivered by the broker: the host has it already, acknowledged again", e.PacketIdentifier);
+                return false;
+            }
+
+            ack = new InboundAck(e);
+            _qos2Held[e.PacketIdentifier] = ack;
+            return true;
+        }
+    }
+
+    /// <summary>PUBREL: the broker will not deliver that QoS 2 message again, and may reuse its identifier.</summary>
+    private void Release(ushort packetId)
+    {
+        lock (_gate)
+        {
+            _qos2Held.Remove(packetId);
+        }
+    }
+
+    /// <summary>A connection is up (call under the gate).</summary>
+    private void Established(bool sessionPresent)
+    {
+        _connectedAt = Environment.TickCount64;
+        if (!sessionPresent)
+        {
+            // The broker kept no session: nothing of the old one will be delivered again.
+            _qos2Held.Clear();
+        }
     }
 
     private Task OnDisconnectedAsync(IMqttClient client, MqttClientDisconnectedEventArgs e)
     {
         bool reconnect;
         CancellationToken lifetime;
+        BrokerViolationException? violation;
+        TimeSpan upFor;
+        TimeSpan delay;
         lock (_gate)
         {
             if (!ReferenceEquals(_client, client) || _phase != Phase.Connected)
@@ -586,22 +670,45 @@ public sealed class MqttLink : IAsyncDisposable
             reconnect = Target?.Reconnect == true;
             _phase = reconnect ? Phase.Reconnecting : Phase.Dropped;
             lifetime = _linkLifetime.Token;
+            violation = _transport?.Violation;
+            upFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - _connectedAt);
+            var keepAlive = _clientOptions?.KeepAlivePeriod ?? MaxStableAfter;
+            if (upFor >= (keepAlive < MaxStableAfter ? keepAlive : MaxStableAfter))
+            {
+                _backoff = FirstBackoff;
+            }
+
+            delay = _backoff;
         }
 
-        _log.LogWarning("Connection lost: {Reason}{Detail}", e.Reason, e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
+        if (violation is { TooLarge: true })
+        {
+            _urcs.CountTooLarge();
+        }
+
+        string reason = violation?.Message ?? e.Reason + (e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
+        if (reconnect)
+        {
+            _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}; reconnecting in {Delay} s", upFor.TotalSeconds, reason, delay.TotalSeconds);
+        }
+        else
+        {
+            _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}", upFor.TotalSeconds, reason);
+        }
+
         _urcs.EnqueueLink("+MQTTDISCONNECTED:0\r\n"u8.ToArray());
         if (reconnect)
         {
-            _ = Task.Run(() => ReconnectAsync(client, lifetime), CancellationToken.None);
+            _ = Task.Run(() => ReconnectAsync(client, delay, lifetime), CancellationToken.None);
         }
 
         return Task.CompletedTask;
     }
 
-    private async Task ReconnectAsync(IMqttClient client, CancellationToken lifetime)
+    private async Task ReconnectAsync(IMqttClient client, TimeSpan delay, CancellationToken lifetime)
     {
-        var delay = TimeSpan.FromSeconds(1);
         int attempt = 0;
+        LinkTransport? transport = null;
         while (!lifetime.IsCancellationRequested)
         {
             try
@@ -612,6 +719,7 @@ public sealed class MqttLink : IAsyncDisposable
                 lock (_gate)
                 {
                     options = ReferenceEquals(_client, client) ? _clientOptions : null;
+                    transport = _transport;
                 }
 
                 if (options is null)
@@ -637,6 +745,10 @@ public sealed class MqttLink : IAsyncDisposable
 
                     _phase = Phase.Connected;
                     restore = [.. _subscriptions];
+
+                    // Should this connection drop soon, the next attempt waits longer.
+                    _backoff = Next(delay);
+                    Established(result.IsSessionPresent);
                 }
 
                 _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s)", attempt, restore.Count);
@@ -660,8 +772,14 @@ public sealed class MqttLink : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay}s", attempt, Describe(ex), delay.TotalSeconds * 2 > 30 ? 30 : delay.TotalSeconds * 2);
-                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+                var violation = transport?.Violation;
+                if (violation is { TooLarge: true })
+                {
+                    _urcs.CountTooLarge();
+                }
+
+                delay = Next(delay);
+                _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay} s", attempt, violation?.Message ?? Describe(ex), delay.TotalSeconds);
             }
         }
     }
@@ -722,6 +840,8 @@ public sealed class MqttLink : IAsyncDisposable
             _log.LogDebug("Keepalive ping failed: {Reason}", Describe(ex));
         }
     }
+
+    private static TimeSpan Next(TimeSpan delay) => delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
 
     private static string DisplayPath(string path) => path.Length == 0 || path[0] == '/' ? path : "/" + path;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
 
 namespace AtMqtt.Core.Output;
 
@@ -24,6 +23,7 @@ public sealed class UrcQueue
     private int _pending;
     private int _generation;
     private long _qos0Dropped;
+    private long _tooLarge;
 
     internal UrcQueue(OutputWriter output, int qos0Limit, ILogger log)
     {
@@ -34,6 +34,12 @@ public sealed class UrcQueue
 
     /// <summary>QoS 0 messages dropped because the queue was full, since start.</summary>
     public long Qos0Dropped => Interlocked.Read(ref _qos0Dropped);
+
+    /// <summary>Messages larger than <c>--max-message-bytes</c> whose connection was closed, since start.</summary>
+    public long TooLarge => Interlocked.Read(ref _tooLarge);
+
+    /// <summary>Counts a message refused for its size (the link closed its connection).</summary>
+    public void CountTooLarge() => Interlocked.Increment(ref _tooLarge);
 
     /// <summary>QoS 0 messages waiting for the host.</summary>
     public int Qos0Waiting => Volatile.Read(ref _qos0Queued);
@@ -54,7 +60,7 @@ public sealed class UrcQueue
     /// A received message, its line in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (returned
     /// once written or dropped); false when a QoS 0 message had to be dropped.
     /// </summary>
-    public bool EnqueueMessage(byte[] pooledLine, int length, MqttApplicationMessageReceivedEventArgs? acknowledge)
+    public bool EnqueueMessage(byte[] pooledLine, int length, InboundAck? acknowledge)
     {
         if (acknowledge is null)
         {
@@ -150,5 +156,5 @@ public sealed class UrcQueue
         }
     }
 
-    private readonly record struct Item(byte[] Line, int Length, bool Pooled, MqttApplicationMessageReceivedEventArgs? Acknowledge, int Generation, bool CountsAsQos0);
+    private readonly record struct Item(byte[] Line, int Length, bool Pooled, InboundAck? Acknowledge, int Generation, bool CountsAsQos0);
 }

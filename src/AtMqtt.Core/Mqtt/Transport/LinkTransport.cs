@@ -11,10 +11,17 @@ namespace AtMqtt.Core.Mqtt.Transport;
 /// WebSocket or WSS layered on it. Owning the socket lets <c>AT+RST</c> cut the connection the way
 /// a power loss would (no DISCONNECT, so the broker publishes the will), whatever the carrier.
 /// </summary>
-internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials) : IMqttClientStreamProvider
+internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, long maxMessageBytes) : IMqttClientStreamProvider
 {
     private Socket? _socket;
     private MonitoredStream? _stream;
+    private PacketGuard? _guard;
+
+    /// <summary>The broker released a QoS 2 message (PUBREL), on the current connection.</summary>
+    public event Action<ushort>? Released;
+
+    /// <summary>What the broker did wrong on the current connection, if that is why it closed.</summary>
+    public BrokerViolationException? Violation => _guard?.Violation;
 
     public Scheme Scheme => scheme;
 
@@ -65,7 +72,11 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
             throw;
         }
 
-        var monitored = new MonitoredStream(stream);
+        // A new connection starts a new packet stream (its CONNACK first).
+        var guard = new PacketGuard(maxMessageBytes);
+        guard.Released += id => Released?.Invoke(id);
+        _guard = guard;
+        var monitored = new MonitoredStream(stream, guard);
         _stream = monitored;
         return monitored;
     }

@@ -1,10 +1,13 @@
+using AtMqtt.Core.Mqtt.Transport;
+
 namespace AtMqtt.Core.Mqtt;
 
 /// <summary>
 /// The broker connection's stream, stamped with the time of the last byte received, so the link can
-/// tell a silent network from a quiet one (MQTTnet pings only after send-idleness).
+/// tell a silent network from a quiet one (MQTTnet pings only after send-idleness), and checked by a
+/// <see cref="PacketGuard"/> before MQTTnet reads a byte of it.
 /// </summary>
-internal sealed class MonitoredStream(Stream inner) : Stream
+internal sealed class MonitoredStream(Stream inner, PacketGuard guard) : Stream
 {
     private long _lastReceived = Environment.TickCount64;
 
@@ -20,6 +23,7 @@ internal sealed class MonitoredStream(Stream inner) : Stream
     {
         int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Stamp(n);
+        guard.Inspect(buffer.Span[..n]);
         return n;
     }
 
@@ -30,6 +34,7 @@ internal sealed class MonitoredStream(Stream inner) : Stream
     {
         int n = inner.Read(buffer, offset, count);
         Stamp(n);
+        guard.Inspect(buffer.AsSpan(offset, n));
         return n;
     }
 
