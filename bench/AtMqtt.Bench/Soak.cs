@@ -14,8 +14,9 @@ namespace AtMqtt.Bench;
 
 /// <summary>
 /// <c>soak</c>: mixed publish and subscribe traffic at QoS 0, 1 and 2 through the real modem program
-/// for a long time (default 10 minutes) while mosquitto is restarted every minute (SIGTERM, with
-/// persistence on, so the broker itself keeps every session and queued message across its restarts).
+/// for a long time (default 10 minutes) while mosquitto is restarted every minute, by SIGTERM and
+/// SIGKILL in turn (<c>--signal</c>), with persistence on and saved at every change, so that the broker
+/// itself keeps every session and queued message across its restarts, even a crash.
 /// Prints, for each direction and QoS, what was sent, acknowledged, received and lost, and the modem's
 /// memory at the start and the end. Exit code 1 if a QoS 1 or 2 message was lost.
 ///
@@ -26,24 +27,33 @@ namespace AtMqtt.Bench;
 /// </summary>
 internal static class Soak
 {
-    private sealed record Options(TimeSpan Duration, TimeSpan RestartEvery, int OutRate, int InRate);
+    private sealed record Options(TimeSpan Duration, TimeSpan RestartEvery, int OutRate, int InRate, string Signal);
+
+    /// <summary>The signal of restart number <paramref name="n"/> (from 0): TERM, KILL, or both in turn.</summary>
+    private static string SignalOf(Options options, int n) => options.Signal switch
+    {
+        "term" => "TERM",
+        "kill" => "KILL",
+        _ => n % 2 == 0 ? "TERM" : "KILL",
+    };
 
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Parse(args);
         if (options is null)
         {
-            Console.Error.WriteLine("usage: soak [--minutes N (10)] [--restart-seconds S (60)] [--out-rate N/s (150)] [--in-rate N/s (150)]");
+            Console.Error.WriteLine("usage: soak [--minutes N (10)] [--restart-seconds S (60)] [--out-rate N/s (150)] [--in-rate N/s (150)] [--signal term|kill|both (both)]");
             return 2;
         }
 
         string run = Guid.NewGuid().ToString("N")[..8];
         string outTopic = $"soak/{run}/out";
         string inTopic = $"soak/{run}/in";
-        Console.WriteLine($"soak {run}: {options.Duration.TotalMinutes:0.#} min, broker restart every {options.RestartEvery.TotalSeconds:0} s (SIGTERM, persistence on), " +
+        Console.WriteLine($"soak {run}: {options.Duration.TotalMinutes:0.#} min, broker restart every {options.RestartEvery.TotalSeconds:0} s (SIG{(options.Signal == "both" ? "TERM and SIGKILL in turn" : options.Signal.ToUpperInvariant())}, persistence on), " +
             $"out {options.OutRate}/s, in {options.InRate}/s, QoS 0/1/2 in turn");
 
-        await using var broker = await MosquittoBroker.StartAsync(["persistence true", $"persistence_location {MosquittoBroker.DirPlaceholder}/"]);
+        // Saved after every change: a SIGKILL then loses only what changed since the last save, not a minute of it.
+        await using var broker = await MosquittoBroker.StartAsync(["persistence true", $"persistence_location {MosquittoBroker.DirPlaceholder}/", "autosave_on_changes true", "autosave_interval 1"]);
         var (modemProcess, modemPort) = await StartModemAsync();
         await using var modem = modemProcess;
         using var host = await Host.ConnectAsync(modemPort);
@@ -67,6 +77,7 @@ internal static class Soak
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource(options.Duration);
         int restarts = 0;
+        int kills = 0;
 
         var outbound = Task.Run(async () =>
         {
@@ -131,10 +142,12 @@ internal static class Soak
                 }
 
                 var sw = Stopwatch.StartNew();
-                await TerminateAsync(broker);
+                string signal = SignalOf(options, restarts);
+                await TerminateAsync(broker, signal);
                 await broker.RestartAsync();
                 restarts++;
-                Console.WriteLine($"  {clock.Elapsed:mm\\:ss} broker restarted ({restarts}) in {sw.ElapsedMilliseconds} ms; so far out {outStats.Summary()}, in {inStats.Summary()}; modem RSS {Mb(Rss(modem.Pid))}");
+                kills += signal == "KILL" ? 1 : 0;
+                Console.WriteLine($"  {clock.Elapsed:mm\\:ss} broker restarted ({restarts}, SIG{signal}) in {sw.ElapsedMilliseconds} ms; so far out {outStats.Summary()}, in {inStats.Summary()}; modem RSS {Mb(Rss(modem.Pid))}");
             }
         });
 
@@ -167,7 +180,7 @@ internal static class Soak
         long rssEnd = Rss(modem.Pid);
 
         Console.WriteLine();
-        Console.WriteLine($"soak {run}: {traffic.TotalMinutes:F1} min of traffic, {restarts} broker restarts (SIGTERM), " +
+        Console.WriteLine($"soak {run}: {traffic.TotalMinutes:F1} min of traffic, {restarts} broker restarts ({restarts - kills} SIGTERM, {kills} SIGKILL), " +
             $"modem saw {host.Disconnects} x +MQTTDISCONNECTED:0 and {host.Connects} x +MQTTCONNECTED; drained in {drain.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine();
         Console.WriteLine("| direction | QoS | sent | acknowledged | received | lost | duplicates |");
@@ -192,6 +205,7 @@ internal static class Soak
     private static Options? Parse(string[] args)
     {
         double minutes = 10, restart = 60;
+        string signal = "both";
         int outRate = 150, inRate = 150;
         for (int i = 0; i < args.Length; i++)
         {
@@ -202,6 +216,7 @@ internal static class Soak
                 "--restart-seconds" => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out restart),
                 "--out-rate" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out outRate),
                 "--in-rate" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out inRate),
+                "--signal" => (signal = value) is "term" or "kill" or "both",
                 _ => false,
             };
             if (!ok || minutes <= 0 || restart <= 0 || outRate <= 0 || inRate <= 0)
@@ -212,7 +227,7 @@ internal static class Soak
             i++;
         }
 
-        return new Options(TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(restart), outRate, inRate);
+        return new Options(TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(restart), outRate, inRate, signal);
     }
 
     /// <summary>Waits until message <paramref name="n"/> is due at <paramref name="rate"/> per second; false once stopped.</summary>
@@ -266,11 +281,11 @@ internal static class Soak
         }
     }
 
-    /// <summary>SIGTERM to the broker (it saves its persistence file) and a wait for its exit.</summary>
-    private static async Task TerminateAsync(MosquittoBroker broker)
+    /// <summary>SIGTERM (the broker saves its persistence file) or SIGKILL (a crash) to the broker, and a wait for its exit.</summary>
+    private static async Task TerminateAsync(MosquittoBroker broker, string signal)
     {
         int pid = FindPid(broker.ConfigPath) ?? throw new InvalidOperationException("mosquitto is not running");
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(CultureInfo.InvariantCulture) } })!)
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(CultureInfo.InvariantCulture) } })!)
         {
             await kill.WaitForExitAsync();
         }
