@@ -199,6 +199,11 @@ internal static class Soak
         Console.WriteLine();
         Console.WriteLine($"modem process RSS: start {Mb(rssStart)}, end {Mb(rssEnd)}, peak {Mb(rssPeak)}");
         Console.WriteLine(ok ? "result: no QoS 1/2 message lost" : "result: QoS 1/2 MESSAGES LOST");
+        if (Environment.GetEnvironmentVariable("ATMQTT_SOAK_MODEM_LOG") is { Length: > 0 } logPath)
+        {
+            await File.WriteAllTextAsync(logPath, modem.StdErr);
+        }
+
         return ok ? 0 : 1;
     }
 

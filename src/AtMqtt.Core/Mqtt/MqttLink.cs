@@ -28,10 +28,8 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly TlsCredentials _credentials;
     private readonly long _maxMessageBytes;
 
-    // QoS 2 messages handed to the host (or queued for it) whose PUBREL has not come yet, by packet
-    // identifier: part of the session state (MQTT 3.1.1 section 4.3.3), kept across reconnections so
-    // that a redelivery reaches the host once.
-    private readonly Dictionary<ushort, InboundAck> _qos2Held = [];
+    // QoS 2 session state, kept across reconnections so that a redelivery reaches the host once.
+    private readonly ExactlyOnce _exactlyOnce = new();
 
     private IMqttClient? _client;
     private CancellationTokenSource _publishDeadline = new();
@@ -493,7 +491,7 @@ public sealed class MqttLink : IAsyncDisposable
             _linkLifetime = new CancellationTokenSource();
             _phase = Phase.Idle;
             _subscriptions.Clear();
-            _qos2Held.Clear();
+            _exactlyOnce.Clear();
             _unsubscribedToEmpty = false;
             _backoff = FirstBackoff;
             User = null;
@@ -609,28 +607,20 @@ public sealed class MqttLink : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// A QoS 2 message: false when it is the broker's redelivery (DUP) of one the host already has or
-    /// will have, whose PUBREL has not come yet. That one is acknowledged again (PUBREC), never
-    /// delivered twice. A packet identifier arriving without DUP is a new message even if it is held:
-    /// losing a message would be worse than the broker's confusion.
-    /// </summary>
+    /// <summary>A QoS 2 message: false when it is the broker's redelivery of one the host already has or will have.</summary>
     private bool TryHoldExactlyOnce(MqttApplicationMessageReceivedEventArgs e, out InboundAck? ack)
     {
         lock (_gate)
         {
-            if (e.ApplicationMessage.Dup && _qos2Held.TryGetValue(e.PacketIdentifier, out var held))
-            {
-                ack = null;
-                e.AutoAcknowledge = held.Redelivered(e);
-                _log.LogDebug("QoS 2 message {PacketId} redelivered by the broker: the host has it already, acknowledged again", e.PacketIdentifier);
-                return false;
-            }
-
-            ack = new InboundAck(e);
-            _qos2Held[e.PacketIdentifier] = ack;
-            return true;
+            ack = _exactlyOnce.Admit(e);
         }
+
+        if (ack is null)
+        {
+            _log.LogDebug("QoS 2 message {PacketId} redelivered by the broker: the host has it already, acknowledged again", e.PacketIdentifier);
+        }
+
+        return ack is not null;
     }
 
     /// <summary>PUBREL: the broker will not deliver that QoS 2 message again, and may reuse its identifier.</summary>
@@ -638,7 +628,7 @@ public sealed class MqttLink : IAsyncDisposable
     {
         lock (_gate)
         {
-            _qos2Held.Remove(packetId);
+            _exactlyOnce.Release(packetId);
         }
     }
 
@@ -649,7 +639,7 @@ public sealed class MqttLink : IAsyncDisposable
         if (!sessionPresent)
         {
             // The broker kept no session: nothing of the old one will be delivered again.
-            _qos2Held.Clear();
+            _exactlyOnce.Clear();
         }
     }
 

@@ -107,6 +107,44 @@ public sealed class ExactlyOnceTests
         await s.AssertSilentAsync(TimeSpan.FromMilliseconds(300));
     }
 
+    /// <summary>
+    /// The whole handshake completed (PUBREL, PUBCOMP), then the broker, restarted from an old
+    /// persistence file, sends the message again as a DUP PUBLISH (mosquitto does): acknowledged, not
+    /// delivered. Another message under the same identifier is new: without DUP, or with other content.
+    /// </summary>
+    [Fact]
+    public async Task AReplayOfAReleasedMessage_IsAcknowledgedButNotDelivered_WhileNewMessagesUnderItsIdentifierAre()
+    {
+        await using var broker = new ScriptedBroker();
+        var (s, first) = await ConnectAsync(broker);
+        await using var session = s;
+
+        await first.WriteAsync(BrokerConnection.Publish("t", Text("one"), qos: 2, packetId: 5));
+        await s.ExpectAsync("+MQTTSUBRECV:0,\"t\",3,one\r\n");
+        await first.ReadPacketAsync(5, Wait);
+        await first.WriteAsync(BrokerConnection.PubRel(5));
+        await first.ReadPacketAsync(7, Wait);
+        first.Reset();
+        await s.ExpectAsync("+MQTTDISCONNECTED:0\r\n");
+
+        var second = await ReconnectAsync(broker);
+        await s.ExpectAsync(Connected(broker.Port));
+        await second.WriteAsync(BrokerConnection.Publish("t", Text("one"), qos: 2, packetId: 5, dup: true));
+        Assert.Equal(5, (await second.ReadPacketAsync(5, Wait)).PacketId);
+        await second.WriteAsync(BrokerConnection.PubRel(5));
+        Assert.Equal(5, (await second.ReadPacketAsync(7, Wait)).PacketId);
+
+        // The same identifier with DUP but other content, then the first content without DUP: both new.
+        await second.WriteAsync(BrokerConnection.Publish("t", Text("two"), qos: 2, packetId: 5, dup: true));
+        await s.ExpectAsync("+MQTTSUBRECV:0,\"t\",3,two\r\n");
+        await second.ReadPacketAsync(5, Wait);
+        await second.WriteAsync(BrokerConnection.PubRel(5));
+        await second.ReadPacketAsync(7, Wait);
+        await second.WriteAsync(BrokerConnection.Publish("t", Text("one"), qos: 2, packetId: 5));
+        await s.ExpectAsync("+MQTTSUBRECV:0,\"t\",3,one\r\n");
+        await s.AssertSilentAsync(TimeSpan.FromMilliseconds(300));
+    }
+
     /// <summary>A broker that kept no session (session present 0) will not redeliver: a DUP copy then is news.</summary>
     [Fact]
     public async Task WithoutASession_TheHeldIdentifiersAreForgotten()
