@@ -13,7 +13,7 @@ var tcp = new Option<string?>("--tcp") { Description = "Listen for one host at a
 var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow --tcp to listen on a non-loopback address." };
 var embeddedBroker = new Option<int?>("--embedded-broker")
 {
-    Description = "Run MQTTnet's broker in-process on 127.0.0.1 (default port 1883).",
+    Description = "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883).",
     HelpName = "PORT",
     Arity = ArgumentArity.ZeroOrOne,
 };
@@ -29,10 +29,27 @@ var maxMessageBytes = new Option<long>("--max-message-bytes")
     HelpName = "BYTES",
 };
 var maxPubRaw = new Option<int>("--max-pubraw") { Description = "Largest AT+MQTTPUBRAW length in the esp-at dialect.", DefaultValueFactory = _ => 65536 };
-var wifi = new Option<string?>("--wifi") { Description = "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any).", HelpName = "SSID:PASSWORD" };
+var wifi = new Option<string?>("--wifi")
+{
+    Description = "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any). Shows in the process list: prefer --wifi-file or ATMQTT_WIFI.",
+    HelpName = "SSID:PASSWORD",
+};
+var wifiFile = new Option<FileInfo?>("--wifi-file")
+{
+    Description = "Read SSID:PASSWORD from the first line of FILE. Keeps the password out of the process list, as does the ATMQTT_WIFI environment variable (used when neither --wifi nor --wifi-file is given).",
+    HelpName = "FILE",
+};
 var requireWifi = new Option<bool>("--require-wifi") { Description = "AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module." };
-var psk = new Option<string?>("--psk") { Description = "TLS-PSK credentials for scheme 2 (seed dialect), as IDENTITY:HEXKEY.", HelpName = "IDENTITY:HEXKEY" };
-var pskFile = new Option<FileInfo?>("--psk-file") { Description = "Read the TLS-PSK credentials from a mosquitto psk_file (identity:hexkey).", HelpName = "FILE" };
+var psk = new Option<string?>("--psk")
+{
+    Description = "TLS-PSK credentials for scheme 2 (seed dialect), as IDENTITY:HEXKEY. Shows in the process list: prefer --psk-file or ATMQTT_PSK.",
+    HelpName = "IDENTITY:HEXKEY",
+};
+var pskFile = new Option<FileInfo?>("--psk-file")
+{
+    Description = "Read the TLS-PSK credentials from a mosquitto psk_file (identity:hexkey). Keeps the key out of the process list, as does the ATMQTT_PSK environment variable (used when neither --psk nor --psk-file is given).",
+    HelpName = "FILE",
+};
 var ca = new Option<FileInfo?>("--ca") { Description = "PEM CA certificate(s) that verify the broker (schemes 3, 5, 8, 10); default: the system store.", HelpName = "FILE" };
 var clientCert = new Option<FileInfo?>("--client-cert") { Description = "PEM client certificate presented by schemes 4, 5, 9, 10.", HelpName = "FILE" };
 var clientKey = new Option<FileInfo?>("--client-key") { Description = "PEM private key of --client-cert (if not in the same file).", HelpName = "FILE" };
@@ -46,7 +63,7 @@ var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
-    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
+    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
 foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor })
 {
@@ -92,29 +109,32 @@ root.SetAction(async (parse, cancellationToken) =>
         }
     }
 
-    (string, string)? accessPoint = null;
-    if (parse.GetValue(wifi) is { } wifiValue)
-    {
-        int colon = wifiValue.IndexOf(':');
-        if (colon <= 0)
-        {
-            Console.Error.WriteLine("--wifi: expected SSID:PASSWORD.");
-            return 2;
-        }
-
-        accessPoint = (wifiValue[..colon], wifiValue[(colon + 1)..]);
-    }
-
+    string? pskVariable = Environment.GetEnvironmentVariable(Credentials.PskVariable);
+    string? wifiVariable = Environment.GetEnvironmentVariable(Credentials.WifiVariable);
+    (string Ssid, string Password)? accessPoint;
     TlsCredentials credentials;
+    string? pskText;
     try
     {
-        credentials = Credentials.Load(parse.GetValue(psk), parse.GetValue(pskFile), parse.GetValue(ca), parse.GetValue(clientCert), parse.GetValue(clientKey));
+        accessPoint = Credentials.LoadWifi(parse.GetValue(wifi), parse.GetValue(wifiFile), wifiVariable);
+        credentials = Credentials.Load(
+            parse.GetValue(psk), parse.GetValue(pskFile), pskVariable, parse.GetValue(ca), parse.GetValue(clientCert), parse.GetValue(clientKey), out pskText);
     }
-    catch (Exception ex) when (ex is FormatException or IOException or System.Security.Cryptography.CryptographicException)
+    catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
     {
-        // The message names the option and the problem, never the key.
+        // The message names the option or variable and the problem, never the secret.
         Console.Error.WriteLine(ex.Message);
         return 2;
+    }
+
+    if (!string.IsNullOrEmpty(pskVariable) && (parse.GetValue(psk) is not null || parse.GetValue(pskFile) is not null))
+    {
+        log.LogInformation("{Variable} is ignored: --psk or --psk-file gives the key", Credentials.PskVariable);
+    }
+
+    if (!string.IsNullOrEmpty(wifiVariable) && (parse.GetValue(wifi) is not null || parse.GetValue(wifiFile) is not null))
+    {
+        log.LogInformation("{Variable} is ignored: --wifi or --wifi-file gives the access point", Credentials.WifiVariable);
     }
 
     var channel = ChannelSetup.Parse(
@@ -150,7 +170,7 @@ root.SetAction(async (parse, cancellationToken) =>
         }
         catch (Exception ex)
         {
-            log.LogCritical("Embedded broker could not listen on 127.0.0.1:{Port}: {Reason}", port, ex.Message);
+            log.LogCritical("Embedded broker could not listen on port {Port} of loopback: {Reason}", port, ex.Message);
             return 1;
         }
     }
@@ -160,7 +180,7 @@ root.SetAction(async (parse, cancellationToken) =>
     if (recorder is not null)
     {
         // SPEC 7: configured secrets never reach a transcript, wherever they turn up in the traffic.
-        if (accessPoint is { Item2: { Length: > 0 } wifiPassword })
+        if (accessPoint is { Password: { Length: > 0 } wifiPassword })
         {
             recorder.AddSecret(wifiPassword);
         }
@@ -169,9 +189,10 @@ root.SetAction(async (parse, cancellationToken) =>
         {
             recorder.AddSecret(Convert.ToHexString(pskKey.Key));
             recorder.AddSecret(Convert.ToHexStringLower(pskKey.Key));
-            if (parse.GetValue(psk) is { } pskText && pskText.IndexOf(':') is int pskColon and > 0)
+            if (pskText is not null)
             {
-                recorder.AddSecret(pskText[(pskColon + 1)..].Trim());
+                // As written, whichever the source: odd length or mixed case differ from both hex forms.
+                recorder.AddSecret(pskText);
             }
         }
     }

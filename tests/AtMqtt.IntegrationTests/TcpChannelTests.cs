@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using AtMqtt.IntegrationTests.Support;
 using AtMqtt.TestSupport;
 using Xunit;
@@ -85,6 +88,65 @@ public sealed class TcpChannelTests(MosquittoFixture mosquitto) : IClassFixture<
         await modem.OkAsync("AT");
     }
 
+    /// <summary>
+    /// A host that closes and at once reconnects is the same host coming back, not a second one: the
+    /// modem may not have noticed the FIN or RST yet when the new connection arrives. Cycles alternate
+    /// FIN and RST; every third host leaves with a command just sent (its answer must not reach the
+    /// next host), and the others check the exact bytes of an AT round trip.
+    /// <c>ATMQTT_RECONNECT_CYCLES</c> overrides the number of cycles.
+    /// </summary>
+    [Fact]
+    public async Task AHostThatReconnectsAtOnce_GetsReady_AfterFinOrRst()
+    {
+        int cycles = int.TryParse(Environment.GetEnvironmentVariable("ATMQTT_RECONNECT_CYCLES"), out int n) && n > 0 ? n : 2000;
+        await using var modem = await TestModem.StartAsync();
+        await modem.Host.DisposeAsync();
+        var endPoint = new IPEndPoint(IPAddress.Loopback, modem.TcpPort);
+        var refused = new List<int>();
+        for (int cycle = 0; cycle < cycles; cycle++)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using (var cts = new CancellationTokenSource(TestModem.Timeout))
+            {
+                await socket.ConnectAsync(endPoint, cts.Token);
+            }
+
+            string first = await ReceiveAsync(socket, "ready\r\n".Length);
+            if (first != "ready\r\n")
+            {
+                // Before the fix: "ERROR: another host is connected\r\n". Counted, so the failure says how often.
+                Assert.StartsWith("ERROR: ", first, StringComparison.Ordinal);
+                refused.Add(cycle);
+                continue;
+            }
+            if (cycle % 3 != 0)
+            {
+                // Nothing before our own echo: not the previous host's answer, nor half of it.
+                await socket.SendAsync("AT\r\n"u8.ToArray());
+                const string roundTrip = "AT\r\n\r\nOK\r\n";
+                Assert.Equal(AtHost.Escape(roundTrip), AtHost.Escape(await ReceiveAsync(socket, roundTrip.Length)));
+            }
+            else
+            {
+                // Leave in the middle of a command.
+                await socket.SendAsync("AT\r\n"u8.ToArray());
+            }
+
+            if (cycle % 2 == 0)
+            {
+                socket.Shutdown(SocketShutdown.Both); // FIN
+            }
+            else
+            {
+                socket.LingerState = new LingerOption(true, 0); // RST
+            }
+
+            socket.Close();
+        }
+
+        Assert.True(refused.Count == 0, $"{refused.Count} of {cycles} reconnecting hosts were refused (cycles {string.Join(", ", refused.Take(20))}...). Log:\n{BeforeRefusals(modem.Process.StdErr)}");
+    }
+
     [Fact]
     public async Task NonLoopbackTcpAddress_IsRefusedAtStart_WithoutAllowRemote()
     {
@@ -109,6 +171,43 @@ public sealed class TcpChannelTests(MosquittoFixture mosquitto) : IClassFixture<
             Assert.True(sw.Elapsed < TestModem.Timeout, "The modem did not notice the host leaving. Stderr:\n" + modem.Process.StdErr);
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>The modem's log lines before each refusal: which connection held the line, and since when.</summary>
+    private static string BeforeRefusals(string log)
+    {
+        var lines = log.Split('\n');
+        var picked = new List<string>();
+        for (int i = 0; i < lines.Length && picked.Count < 40; i++)
+        {
+            if (lines[i].Contains("Refused", StringComparison.Ordinal))
+            {
+                picked.AddRange(lines[Math.Max(0, i - 4)..(i + 1)]);
+                picked.Add("--");
+            }
+        }
+
+        return string.Join('\n', picked);
+    }
+
+    /// <summary>Exactly <paramref name="count"/> bytes (Latin-1), or fewer if the modem closes first.</summary>
+    private static async Task<string> ReceiveAsync(Socket socket, int count)
+    {
+        var buffer = new byte[count];
+        int received = 0;
+        using var cts = new CancellationTokenSource(TestModem.Timeout);
+        while (received < count)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, cts.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received += n;
+        }
+
+        return Encoding.Latin1.GetString(buffer, 0, received);
     }
 
     private static int CountDisconnects(string stderr) =>

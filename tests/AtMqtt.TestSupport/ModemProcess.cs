@@ -16,6 +16,9 @@ public sealed class ModemProcess : IAsyncDisposable
 
     private const string DllName = "atmqtt.dll";
 
+    /// <summary>The environment variables the modem reads secrets from; only a test's own <c>environment</c> sets them.</summary>
+    private static readonly string[] SecretVariables = ["ATMQTT_PSK", "ATMQTT_WIFI"];
+
     private readonly Process _process;
     private readonly object _stderrLock = new();
     private readonly StringBuilder _stderr = new();
@@ -61,6 +64,7 @@ public sealed class ModemProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>dotnet atmqtt.dll args...</c> with extra environment variables (a null value removes one).
+    /// ATMQTT_PSK and ATMQTT_WIFI are not inherited: they are set only when given here.
     /// <paramref name="dllPath"/> overrides <see cref="FindModemDll"/>.
     /// </summary>
     public static Task<ModemProcess> StartAsync(
@@ -82,6 +86,12 @@ public sealed class ModemProcess : IAsyncDisposable
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
+        }
+
+        // A secret set in the test run's own environment must not provision every modem under test.
+        foreach (var secret in SecretVariables)
+        {
+            psi.Environment.Remove(secret);
         }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
@@ -160,6 +170,12 @@ public sealed class ModemProcess : IAsyncDisposable
             $"Could not find a runnable {DllName} (with atmqtt.runtimeconfig.json beside it). Build src/AtMqtt.Modem " +
             $"or set {DllOverrideVariable}. Searched: {string.Join(", ", searched)}; repo root: {root ?? "(not found)"}");
     }
+
+    /// <summary>
+    /// The arguments as every user of the machine can read them (<c>/proc/PID/cmdline</c>, Linux),
+    /// separated by spaces.
+    /// </summary>
+    public string VisibleCommandLine() => File.ReadAllText($"/proc/{Pid}/cmdline").Replace('\0', ' ');
 
     /// <summary>An <see cref="AtHost"/> over the modem's stdout (read) and stdin (write).</summary>
     public AtHost CreateStdioHost() => new(Stdout, Stdin);

@@ -34,6 +34,39 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
         await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 
+    /// <summary>--psk-file and ATMQTT_PSK keep the key out of /proc/PID/cmdline, which every user can read.</summary>
+    [Theory]
+    [InlineData("--psk-file")]
+    [InlineData("ATMQTT_PSK")]
+    public async Task Right_key_from_a_file_or_the_environment_connects_and_stays_out_of_the_process_list(string source)
+    {
+        await using var modem = source == "ATMQTT_PSK"
+            ? await ModemUnderTest.ProcessAsync(new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{broker.KeyHex}" })
+            : await ModemUnderTest.ProcessAsync(source, broker.PskFile);
+        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
+
+        await modem.UserCfgAsync(2, Unique.Id("psk-hidden"));
+        await modem.ConnectAsync(2, broker.PskPort);
+        await modem.RoundTripAsync(probe, Unique.Topic("psk-hidden"));
+        await modem.OkAsync("AT+MQTTCLEAN=0");
+        AssertNoKey(modem.Process!.VisibleCommandLine(), broker.Key);
+    }
+
+    /// <summary>An option wins over ATMQTT_PSK: here the variable holds a wrong key, the option the right one.</summary>
+    [Theory]
+    [InlineData("--psk")]
+    [InlineData("--psk-file")]
+    public async Task An_option_takes_precedence_over_ATMQTT_PSK(string option)
+    {
+        string value = option == "--psk" ? $"{PskBrokerFixture.Identity}:{broker.KeyHex}" : broker.PskFile;
+        var wrong = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}" };
+        await using var modem = await ModemUnderTest.ProcessAsync(wrong, option, value);
+
+        await modem.UserCfgAsync(2, Unique.Id("psk-precedence"));
+        await modem.ConnectAsync(2, broker.PskPort);
+        await modem.OkAsync("AT+MQTTCLEAN=0");
+    }
+
     [Fact]
     public async Task Wrong_key_fails_quickly_says_why_and_leaves_the_modem_healthy()
     {

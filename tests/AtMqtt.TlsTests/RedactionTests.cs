@@ -62,4 +62,16 @@ public sealed class RedactionTests(PskBrokerFixture psk, TlsBrokerFixture tls) :
         Assert.Contains("--psk", process.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, process.StdErr, StringComparison.Ordinal);
     }
+
+    /// <summary>The same for ATMQTT_PSK: the message names the variable, not the key.</summary>
+    [Fact]
+    public async Task A_malformed_ATMQTT_PSK_is_refused_without_echoing_the_key()
+    {
+        const string secret = "not-hex-but-secret-5c1e";
+        var environment = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{secret}" };
+        await using var process = await ModemProcess.StartAsync([], environment, ModemUnderTest.ModemDll());
+        Assert.Equal(2, await process.WaitForExitAsync(ModemUnderTest.Timeout));
+        Assert.Contains("ATMQTT_PSK: the key is not hexadecimal.", process.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, process.StdErr, StringComparison.Ordinal);
+    }
 }

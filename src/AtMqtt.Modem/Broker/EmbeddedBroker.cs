@@ -1,10 +1,14 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Server;
 
 namespace AtMqtt.Cli.Broker;
 
-/// <summary>MQTTnet's broker in-process on 127.0.0.1, so the modem works with nothing else installed.</summary>
+/// <summary>
+/// MQTTnet's broker in-process on loopback only (127.0.0.1 and, where the machine has it, ::1), so
+/// the modem works with nothing else installed and nothing beyond the machine can reach it.
+/// </summary>
 internal sealed class EmbeddedBroker : IAsyncDisposable
 {
     private readonly MqttServer _server;
@@ -21,23 +25,50 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     public static async Task<EmbeddedBroker> StartAsync(int port, ILogger log)
     {
+        // MQTTnet opens an IPv6 listener too, on [::] unless told otherwise; IPAddress.None leaves it out.
+        var v6 = Ipv6LoopbackAvailable() ? IPAddress.IPv6Loopback : IPAddress.None;
         var options = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointBoundIPV6Address(v6)
             .WithDefaultEndpointPort(port)
             .WithPersistentSessions()
             .WithMaxPendingMessagesPerClient(100_000)
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
         await server.StartAsync().ConfigureAwait(false);
-        log.LogInformation("Embedded MQTT broker listening on 127.0.0.1:{Port}", port);
+        log.LogInformation("Embedded MQTT broker listening on {Addresses}", Describe(port, v6));
         return new EmbeddedBroker(server, port, log);
     }
+
+    /// <summary>Where the broker listens, for logs: <c>127.0.0.1:1883 and [::1]:1883</c>.</summary>
+    private static string Describe(int port, IPAddress v6) =>
+        v6.Equals(IPAddress.None) ? $"{new IPEndPoint(IPAddress.Loopback, port)}" : $"{new IPEndPoint(IPAddress.Loopback, port)} and {new IPEndPoint(v6, port)}";
 
     public async ValueTask DisposeAsync()
     {
         await _server.StopAsync().ConfigureAwait(false);
         _server.Dispose();
         _log.LogInformation("Embedded MQTT broker stopped");
+    }
+
+    /// <summary>False where IPv6 is off or ::1 is not configured: then the broker is on 127.0.0.1 alone.</summary>
+    private static bool Ipv6LoopbackAvailable()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

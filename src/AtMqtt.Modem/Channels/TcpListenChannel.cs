@@ -9,12 +9,32 @@ namespace AtMqtt.Cli.Channels;
 /// <c>--tcp HOST:PORT</c>: listens like a UART socket; one host at a time (a second one is told so
 /// and closed), and the modem's state outlives each host.
 /// </summary>
+/// <remarks>
+/// A host that closes and at once reconnects is not a second host: when the new connection arrives,
+/// the old one's FIN or RST may already be in while its session has not seen it yet. The new
+/// connection then waits until that session has ended (it reads what the old host sent before
+/// leaving, and detaches) and gets the line, with <c>ready</c> first. Only a host whose connection
+/// is still open half a second later refuses the newcomer.
+/// </remarks>
 internal sealed class TcpListenChannel
 {
+    /// <summary>How long a newcomer waits for a connected host's end to show before it is refused.</summary>
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a session whose host has gone may take to finish what that host sent.</summary>
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a session that was cut may take to detach.</summary>
+    private static readonly TimeSpan CutLimit = TimeSpan.FromSeconds(5);
+
     private readonly HostLine _line;
     private readonly IPEndPoint _endPoint;
     private readonly ILogger _log;
-    private int _busy;
+
+    // Only the accept loop touches these.
+    private Task _session = Task.CompletedTask;
+    private Socket? _sessionSocket;
+    private CancellationTokenSource? _sessionCut;
 
     public TcpListenChannel(HostLine line, IPEndPoint endPoint, ILogger log)
     {
@@ -44,14 +64,84 @@ internal sealed class TcpListenChannel
             }
 
             socket.NoDelay = true;
-            if (Interlocked.Exchange(ref _busy, 1) == 1)
+            bool free;
+            try
+            {
+                free = await LineFreeForAsync(socket, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                return;
+            }
+
+            if (!free)
             {
                 _ = RefuseAsync(socket);
                 continue;
             }
 
-            _ = ServeAsync(socket, cancellationToken);
+            // The previous session has ended: its token source is no longer in use.
+            _sessionCut?.Dispose();
+            _sessionCut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _sessionSocket = socket;
+            _session = ServeAsync(socket, _sessionCut.Token);
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="newcomer"/> may have the line: no session, or one whose host has
+    /// closed or reset its end (once that session has ended); false while that host is still connected.
+    /// </summary>
+    private async Task<bool> LineFreeForAsync(Socket newcomer, CancellationToken cancellationToken)
+    {
+        if (_session.IsCompleted)
+        {
+            return true;
+        }
+
+        var peer = TcpPeer.Probe(_sessionSocket!);
+        if (peer == PeerState.Connected)
+        {
+            // The old host's FIN or RST may still be on its way: under load the kernel can handle the
+            // new connection's SYN (on one CPU) before the old FIN (queued on another).
+            if (await EndsWithinAsync(SettleLimit, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            peer = TcpPeer.Probe(_sessionSocket!);
+            if (peer == PeerState.Connected)
+            {
+                return false;
+            }
+        }
+
+        _log.LogDebug("A host connected from {Remote} while the previous one's session was ending; it waits for that", newcomer.RemoteEndPoint);
+        if (await EndsWithinAsync(DrainLimit, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        if (peer != PeerState.Gone)
+        {
+            // Only readable (no TCP_INFO here), and the session goes on: data from a live host.
+            return false;
+        }
+
+        // The host is gone but its session hangs (say, on a write the other end never reads): cut it.
+        _log.LogWarning("The previous host's session did not end within {Limit} s of its leaving; cutting it", DrainLimit.TotalSeconds);
+        _sessionCut!.Cancel();
+        _sessionSocket!.Dispose();
+        return await EndsWithinAsync(CutLimit, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> EndsWithinAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        // Neither the time limit nor the session's own failure is an error of the accept loop's.
+        await _session.WaitAsync(limit, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+        return _session.IsCompleted;
     }
 
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
@@ -67,14 +157,13 @@ internal sealed class TcpListenChannel
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             _log.LogDebug(ex, "Host connection ended with an error");
         }
         finally
         {
             _log.LogInformation("Host {Remote} disconnected", remote);
-            Volatile.Write(ref _busy, 0);
         }
     }
 

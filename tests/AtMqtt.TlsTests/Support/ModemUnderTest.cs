@@ -43,6 +43,9 @@ public sealed class ModemUnderTest : IAsyncDisposable
 
     public AtHost Host { get; }
 
+    /// <summary>The program (<see cref="ProcessAsync(string[])"/>); null in process.</summary>
+    public ModemProcess? Process => _process;
+
     /// <summary>Everything logged so far: the captured log (in process) or the program's stderr.</summary>
     public string Logs => _logs?.Text ?? _process!.StdErr;
 
@@ -61,9 +64,12 @@ public sealed class ModemUnderTest : IAsyncDisposable
     }
 
     /// <summary>The atmqtt program on stdio with <paramref name="args"/> (add <c>--dialect esp-at</c> yourself).</summary>
-    public static async Task<ModemUnderTest> ProcessAsync(params string[] args)
+    public static Task<ModemUnderTest> ProcessAsync(params string[] args) => ProcessAsync(null, args);
+
+    /// <summary>The atmqtt program on stdio with <paramref name="args"/> and extra <paramref name="environment"/> variables.</summary>
+    public static async Task<ModemUnderTest> ProcessAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        var process = await ModemProcess.StartAsync(args, null, ModemDll());
+        var process = await ModemProcess.StartAsync(args, environment, ModemDll());
         var dialect = args.Contains("esp-at") ? Dialect.EspAt() : Dialect.Seed;
         var m = new ModemUnderTest(dialect, process.CreateStdioHost(), null, Task.CompletedTask, null, process);
         try

@@ -50,14 +50,17 @@ public sealed class PskKey
     }
 
     /// <summary>Reads the first <c>identity:hexkey</c> line of a mosquitto psk_file (comments and blank lines skipped).</summary>
-    public static PskKey FromFile(string path)
+    public static PskKey FromFile(string path) => Parse(FileLine(path));
+
+    /// <summary>The first line of a mosquitto psk_file that is neither blank nor a <c>#</c> comment, trimmed.</summary>
+    public static string FileLine(string path)
     {
         foreach (string raw in File.ReadLines(path))
         {
             string line = raw.Trim();
             if (line.Length > 0 && line[0] != '#')
             {
-                return Parse(line);
+                return line;
             }
         }
 

@@ -33,7 +33,7 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
         // Missing credentials are known before any packet is sent.
         if (scheme.Carrier == Carrier.TlsPsk && credentials.Psk is null)
         {
-            throw new TransportException("Scheme 2 (TLS-PSK) needs a pre-shared key: start the modem with --psk IDENTITY:HEXKEY or --psk-file FILE", MqttError.TlsConfigError);
+            throw new TransportException("Scheme 2 (TLS-PSK) needs a pre-shared key: start the modem with --psk IDENTITY:HEXKEY, --psk-file FILE or ATMQTT_PSK", MqttError.TlsConfigError);
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
