@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Parsing;
 using AtMqtt.Core.Output;
@@ -313,12 +314,22 @@ public sealed class MqttLink : IAsyncDisposable
         return _lastTopic;
     }
 
+    // A host can repeat PUB, SUB and UNSUB at will: each family's warnings are logged at most once per
+    // few seconds, the next one saying how many were not (LogThrottle).
+    private readonly LogThrottle _publishLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
+    private readonly LogThrottle _subscribeLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
+    private readonly LogThrottle _unsubscribeLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
+
     public async Task<bool> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain, TimeSpan timeout)
     {
         var client = ConnectedClient();
         if (client is null)
         {
-            _log.LogWarning("Publish to {Topic} refused: not connected", topic);
+            if (_publishLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Publish to {Topic} refused: not connected{NotLogged}", topic, LogThrottle.Note(more, "publish warnings"));
+            }
+
             return false;
         }
 
@@ -344,14 +355,21 @@ public sealed class MqttLink : IAsyncDisposable
             var result = await client.PublishAsync(message, cts.Token).ConfigureAwait(false);
             if (!result.IsSuccess)
             {
-                _log.LogWarning("Publish to {Topic} failed: {Reason}", topic, result.ReasonCode);
+                if (_publishLog.ShouldLog(out long more))
+                {
+                    _log.LogWarning("Publish to {Topic} failed: {Reason}{NotLogged}", topic, result.ReasonCode, LogThrottle.Note(more, "publish warnings"));
+                }
             }
 
             return result.IsSuccess;
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}", topic, qos, payload.Length, Describe(ex));
+            if (_publishLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}{NotLogged}", topic, qos, payload.Length, Describe(ex), LogThrottle.Note(more, "publish warnings"));
+            }
+
             return false;
         }
     }
@@ -375,7 +393,11 @@ public sealed class MqttLink : IAsyncDisposable
 
             if (client is null || _subscriptions.Count >= _maxSubscriptions)
             {
-                _log.LogWarning("Subscribe to {Filter} refused: {Reason}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})");
+                if (_subscribeLog.ShouldLog(out long more))
+                {
+                    _log.LogWarning("Subscribe to {Filter} refused: {Reason}{NotLogged}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})", LogThrottle.Note(more, "subscribe warnings"));
+                }
+
                 return SubscribeOutcome.Failed;
             }
         }
@@ -390,7 +412,11 @@ public sealed class MqttLink : IAsyncDisposable
             var code = result.Items.Count > 0 ? result.Items.First().ResultCode : MqttClientSubscribeResultCode.UnspecifiedError;
             if (code > MqttClientSubscribeResultCode.GrantedQoS2)
             {
-                _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}", filter, code);
+                if (_subscribeLog.ShouldLog(out long more))
+                {
+                    _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}{NotLogged}", filter, code, LogThrottle.Note(more, "subscribe warnings"));
+                }
+
                 return SubscribeOutcome.Failed;
             }
 
@@ -403,7 +429,11 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Subscribe to {Filter} failed: {Reason}", filter, Describe(ex));
+            if (_subscribeLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Subscribe to {Filter} failed: {Reason}{NotLogged}", filter, Describe(ex), LogThrottle.Note(more, "subscribe warnings"));
+            }
+
             return SubscribeOutcome.Failed;
         }
     }
@@ -440,7 +470,11 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}", filter, Describe(ex));
+            if (_unsubscribeLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}{NotLogged}", filter, Describe(ex), LogThrottle.Note(more, "unsubscribe warnings"));
+            }
+
             return UnsubscribeOutcome.Failed;
         }
     }
