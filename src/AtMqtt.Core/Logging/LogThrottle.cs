@@ -188,6 +188,13 @@ public sealed class LogThrottle : IDisposable
             Open(now, _burst);
         }
 
-        _summary!(count);
+        try
+        {
+            _summary!(count);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The logger went first, at shutdown: nobody is left to tell (and a timer must not throw).
+        }
     }
 }
