@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using AtMqtt.Core.Commands;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Framing;
+using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt;
 using AtMqtt.Core.Output;
 using AtMqtt.Core.Parsing;
@@ -32,6 +33,15 @@ public sealed class Modem : IAsyncDisposable
     private readonly Task _urcPump;
     private readonly ILogger _log;
 
+    // One per kind of log line a host can cause with every line it sends: a flood of lines must
+    // not become a flood of log lines (LogThrottle).
+    private readonly List<LogThrottle> _throttles = [];
+    private readonly LogThrottle _longLineLog;
+    private readonly LogThrottle _dataAbandonedLog;
+    private readonly LogThrottle _dataTimeoutLog;
+    private readonly LogThrottle _failureLog;
+    private readonly LogThrottle _restartLog;
+
     private Task? _pending;
 
     // Set once a pending command is writing its final result: the host may already have read it
@@ -45,9 +55,17 @@ public sealed class Modem : IAsyncDisposable
     {
         Options = options;
         _log = options.LoggerFactory.CreateLogger("AtMqtt.Modem");
+        _longLineLog = Throttle(LogLevel.Warning, $"Line longer than {LineFramer.MaxLineBytes} bytes discarded");
+        _dataAbandonedLog = Throttle(LogLevel.Warning, "Host left during a data phase");
+        _dataTimeoutLog = Throttle(LogLevel.Warning, "Data phase timed out");
+        _failureLog = Throttle(LogLevel.Error, "Failed unexpectedly", burst: 3);
+        _restartLog = Throttle(LogLevel.Information, "Restarted", burst: 5);
+        UserConfigLog = Throttle(LogLevel.Information, "User config", burst: 5);
+        LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
+        NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
         Output = new OutputWriter();
         Response = new Response(() => SysLog);
-        Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"));
+        Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"));
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
@@ -69,6 +87,15 @@ public sealed class Modem : IAsyncDisposable
     public Response Response { get; }
 
     public ILogger Log => _log;
+
+    /// <summary>AT+MQTTUSERCFG's log line (a host may repeat the command at will).</summary>
+    internal LogThrottle UserConfigLog { get; }
+
+    /// <summary>The LONG commands' log line.</summary>
+    internal LogThrottle LongCredentialLog { get; }
+
+    /// <summary>AT+MQTTCONN refused for want of Wi-Fi (--require-wifi).</summary>
+    internal LogThrottle NoWifiLog { get; }
 
     /// <summary>ATE0/ATE1; on after start and after AT+RST.</summary>
     public bool Echo { get; set; } = true;
@@ -104,7 +131,11 @@ public sealed class Modem : IAsyncDisposable
                 // The host left in the middle of a data phase: its partial data is discarded.
                 _data = null;
                 abandoned.Dispose();
-                _log.LogWarning("Host left during a data phase: {Received} of {Length} bytes discarded", abandoned.Received, abandoned.Length);
+                if (_dataAbandonedLog.ShouldLog())
+                {
+                    _log.LogWarning("Host left during a data phase: {Received} of {Length} bytes discarded", abandoned.Received, abandoned.Length);
+                }
+
                 await Output.WriteAsync(ReadOnlyMemory<byte>.Empty, ResponseEffect.Close).ConfigureAwait(false);
             }
 
@@ -197,7 +228,11 @@ public sealed class Modem : IAsyncDisposable
     /// <summary>A handler threw: logged, and the host gets ERROR instead of whatever was half written.</summary>
     private void Recover(Exception ex, string name)
     {
-        _log.LogError(ex, "{Command} failed unexpectedly", name);
+        if (_failureLog.ShouldLog())
+        {
+            _log.LogError(ex, "{Command} failed unexpectedly", name);
+        }
+
         Response.Reset();
         Response.Error(ErrorCode.Mqtt(0));
     }
@@ -251,8 +286,22 @@ public sealed class Modem : IAsyncDisposable
     private void Batch(ReadOnlySpan<byte> echo, ReadOnlySpan<byte> response)
     {
         _batch.Write(echo);
+        if (!response.IsEmpty && !response.StartsWith("\r\n"u8) && EndsInLoneCr(echo))
+        {
+            // An information line or ERR CODE right after the echo: see EndsInLoneCr. (Without a
+            // response yet, a blocking command's echo, the output writer sees to what follows.)
+            _batch.Write("\n"u8);
+        }
+
         _batch.Write(response);
     }
+
+    /// <summary>
+    /// An echo that ends in a lone CR: a host that ends lines with CR, or a CR LF whose LF has not
+    /// arrived yet (the framer drops it when it comes). What the modem writes next must still start
+    /// on a line of its own, so it gets an LF first unless it begins with CR LF itself.
+    /// </summary>
+    private static bool EndsInLoneCr(ReadOnlySpan<byte> echo) => !echo.IsEmpty && echo[^1] == (byte)'\r';
 
     private async ValueTask FlushBatchAsync(ResponseEffect effect)
     {
@@ -340,6 +389,11 @@ public sealed class Modem : IAsyncDisposable
         int n = 0;
         echo.Span.CopyTo(_busy);
         n += echo.Length;
+        if (EndsInLoneCr(echo.Span))
+        {
+            n += WriteAscii("\n"u8, n);
+        }
+
         if (SysLog)
         {
             n += WriteAscii("ERR CODE:0x010b0000\r\n\r\n"u8, n);
@@ -363,7 +417,11 @@ public sealed class Modem : IAsyncDisposable
             return;
         }
 
-        _log.LogWarning("Line longer than {Max} bytes discarded", LineFramer.MaxLineBytes);
+        if (_longLineLog.ShouldLog())
+        {
+            _log.LogWarning("Line longer than {Max} bytes discarded", LineFramer.MaxLineBytes);
+        }
+
         Response.Reset();
         Response.Error(ErrorCode.LineTooLong);
         Batch(default, Response.Written.Span);
@@ -390,7 +448,11 @@ public sealed class Modem : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogError(ex, "Data phase handler failed unexpectedly");
+            if (_failureLog.ShouldLog())
+            {
+                _log.LogError(ex, "Data phase handler failed unexpectedly");
+            }
+
             Response.Reset();
             Response.Final(data.FailLine);
             execution = ValueTask.CompletedTask;
@@ -410,7 +472,11 @@ public sealed class Modem : IAsyncDisposable
     {
         _data = null;
         data.Dispose();
-        _log.LogWarning("Data phase timed out after {Received} of {Length} bytes; discarded", data.Received, data.Length);
+        if (_dataTimeoutLog.ShouldLog())
+        {
+            _log.LogWarning("Data phase timed out after {Received} of {Length} bytes; discarded", data.Received, data.Length);
+        }
+
         Response.Reset();
         Response.Final(data.FailLine);
         await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
@@ -428,7 +494,11 @@ public sealed class Modem : IAsyncDisposable
         Echo = true;
         SysLog = false;
         Device.Restart();
-        _log.LogInformation("Restarted");
+        if (_restartLog.ShouldLog())
+        {
+            _log.LogInformation("Restarted");
+        }
+
         Response.Raw(ReadyLine);
     }
 
@@ -460,6 +530,18 @@ public sealed class Modem : IAsyncDisposable
         }
 
         _lifetime.Dispose();
+        Urcs.Dispose();
+        foreach (var throttle in _throttles)
+        {
+            throttle.Dispose();
+        }
+    }
+
+    private LogThrottle Throttle(LogLevel level, string what, int burst = 1)
+    {
+        var throttle = LogThrottle.Summarising(_log, level, what, Options.TimeProvider, burst);
+        _throttles.Add(throttle);
+        return throttle;
     }
 
     /// <summary>A <c>&gt;</c> data phase: exactly N raw bytes, with an inactivity deadline.</summary>

@@ -39,6 +39,9 @@ public sealed class ModemOptions
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
+    /// <summary>The clock of the log rate limits (a fake one in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>The program's version, shown by AT+GMR.</summary>
     public string Version { get; init; } = typeof(ModemOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

@@ -143,6 +143,48 @@ public sealed class PacingTests(ITestOutputHelper output)
         await Session.ExpectAsync(host, "AT+UART_DEF?", "+UART_DEF:2400,8,1,0,0\r\n\r\nOK\r\n", "\r");
     }
 
+    /// <summary>
+    /// At UART speed every line reaches the modem a byte or so per read, so the CR and the LF of
+    /// "AT\r\n" come apart: while a command blocks, the host must still read the echo and busy of the
+    /// one-read case, each line starting on a line of its own (no timing is asserted).
+    /// </summary>
+    [Fact]
+    public async Task APacedHost_DuringABlockingCommand_GetsTheEchoAndBusyOfOneRead()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var accepted = silent.AcceptSocketAsync();
+
+        await using var modem = new AtMqtt.Core.Modem(new AtMqtt.Core.ModemOptions());
+        var line = new HostLine(modem, 1200, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var toModem = new Pipe();
+        var toHost = new Pipe();
+        using var stop = new CancellationTokenSource();
+        var serve = line.ServeAsync(new DuplexPipe(toModem.Reader, toHost.Writer), "paced", stop.Token);
+        await using (var host = new AtHost(toHost.Reader.AsStream(), toModem.Writer.AsStream()))
+        {
+            await Session.ExpectBytesAsync(host, "ready\r\n");
+            await Session.OkAsync(host, "AT+MQTTUSERCFG=0,1,\"paced\",\"\",\"\",0,0,\"\"", "\r");
+
+            // A CONN that waits for a CONNACK that never comes, then two lines meanwhile.
+            string conn = $"AT+MQTTCONN=0,\"127.0.0.1\",{port},0,60000";
+            await host.SendAsync(conn + "\r\n");
+            using var socket = await accepted.WaitAsync(Session.Timeout);
+            string expected = conn + "\r\n";
+            for (int i = 0; i < 4; i++)
+            {
+                await host.SendAsync("AT\r\n");
+                expected += "AT\r\nbusy p...\r\n";
+                Assert.Equal(AtHost.Escape(expected), AtHost.Escape(await host.ReadUntilAsync("busy p...\r\n", Session.Timeout)));
+                expected = "";
+            }
+
+            await stop.CancelAsync();
+            await serve.WaitAsync(Session.Timeout);
+        }
+    }
+
     private static (IDuplexPipe Host, PacedPipe Paced) Wire(int baud)
     {
         var toModem = new Pipe();

@@ -48,7 +48,11 @@ internal static class MqttConnect
         if (m.Options.RequireWifi && !m.Device.WifiConnected)
         {
             // Like any connection that cannot be made: the broker is unreachable without Wi-Fi.
-            m.Log.LogWarning("AT+MQTTCONN failed: no Wi-Fi connection (--require-wifi; send AT+CWJAP first)");
+            if (m.NoWifiLog.ShouldLog())
+            {
+                m.Log.LogWarning("AT+MQTTCONN failed: no Wi-Fi connection (--require-wifi; send AT+CWJAP first)");
+            }
+
             m.Response.Line("+MQTTDISCONNECTED:0"u8);
             return m.Fail(ErrorCode.Mqtt(MqttError.ClientStartFailed));
         }

@@ -65,7 +65,11 @@ internal static class MqttLong
         if (field == Field.Password)
         {
             m.Link.Configure(user with { Password = data });
-            m.Log.LogInformation("Long password set ({Length} bytes, ***)", data.Length);
+            if (m.LongCredentialLog.ShouldLog())
+            {
+                m.Log.LogInformation("Long password set ({Length} bytes, ***)", data.Length);
+            }
+
             return m.Ok();
         }
 
@@ -81,7 +85,11 @@ internal static class MqttLong
         }
 
         m.Link.Configure(field == Field.ClientId ? user with { ClientId = text } : user with { Username = text });
-        m.Log.LogInformation("Long {Field} set ({Length} bytes)", field, data.Length);
+        if (m.LongCredentialLog.ShouldLog())
+        {
+            m.Log.LogInformation("Long {Field} set ({Length} bytes)", field, data.Length);
+        }
+
         return m.Ok();
     }
 }

@@ -38,7 +38,11 @@ internal static class MqttUserConfig
 
         var user = new UserConfig(scheme, clientId, username, password, certKeyId, caId, path);
         m.Link.Configure(user);
-        m.Log.LogInformation("User config: {User}", user);
+        if (m.UserConfigLog.ShouldLog())
+        {
+            m.Log.LogInformation("User config: {User}", user);
+        }
+
         return m.Ok();
     }
 }

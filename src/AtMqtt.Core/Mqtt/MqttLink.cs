@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Parsing;
 using AtMqtt.Core.Output;
@@ -224,8 +225,11 @@ public sealed class MqttLink : IAsyncDisposable
         cts.CancelAfter(timeout);
         try
         {
-            _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}: {Carrier}, keepalive {KeepAlive}s, clean session {Clean})",
-                target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
+            if (_connectionLog.ShouldLog(out long unlogged))
+            {
+                _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}: {Carrier}, keepalive {KeepAlive}s, clean session {Clean}){NotLogged}",
+                    target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession, LogThrottle.Note(unlogged, "connection lines"));
+            }
             IMqttClient? previous;
             lock (_gate)
             {
@@ -257,7 +261,10 @@ public sealed class MqttLink : IAsyncDisposable
                 Established(result.IsSessionPresent);
             }
 
-            _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
+            if (_connectionLog.ShouldLog(out long unlogged2))
+            {
+                _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent}){NotLogged}", target.Host, target.Port, result.IsSessionPresent, LogThrottle.Note(unlogged2, "connection lines"));
+            }
             _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
             return 0;
         }
@@ -276,7 +283,10 @@ public sealed class MqttLink : IAsyncDisposable
                 reason += " (the TLS connection broke right after the handshake: does the server require a client certificate, or refuse this one?)";
             }
 
-            _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}", target.Host, target.Port, reason);
+            if (_connectionLog.ShouldLog(out long unlogged3))
+            {
+                _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}{NotLogged}", target.Host, target.Port, reason, LogThrottle.Note(unlogged3, "connection lines"));
+            }
             lock (_gate)
             {
                 if (ReferenceEquals(_client, client))
@@ -337,12 +347,26 @@ public sealed class MqttLink : IAsyncDisposable
         return _lastTopic;
     }
 
+    // A host can repeat PUB, SUB and UNSUB at will: each family's warnings are logged at most once per
+    // few seconds, the next one saying how many were not (LogThrottle).
+    private readonly LogThrottle _publishLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
+
+    // Connecting, connected, failed, lost, cleaned: a host looping CONN and CLEAN (or a broker that
+    // drops every connection) repeats them at will; more than a burst in 5 s is counted, not logged.
+    private readonly LogThrottle _connectionLog = new(TimeProvider.System, LogThrottle.DefaultInterval, burst: 20);
+    private readonly LogThrottle _subscribeLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
+    private readonly LogThrottle _unsubscribeLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
+
     public async Task<bool> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain, TimeSpan timeout)
     {
         var client = ConnectedClient();
         if (client is null)
         {
-            _log.LogWarning("Publish to {Topic} refused: not connected", topic);
+            if (_publishLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Publish to {Topic} refused: not connected{NotLogged}", topic, LogThrottle.Note(more, "publish warnings"));
+            }
+
             return false;
         }
 
@@ -368,14 +392,21 @@ public sealed class MqttLink : IAsyncDisposable
             var result = await client.PublishAsync(message, cts.Token).ConfigureAwait(false);
             if (!result.IsSuccess)
             {
-                _log.LogWarning("Publish to {Topic} failed: {Reason}", topic, result.ReasonCode);
+                if (_publishLog.ShouldLog(out long more))
+                {
+                    _log.LogWarning("Publish to {Topic} failed: {Reason}{NotLogged}", topic, result.ReasonCode, LogThrottle.Note(more, "publish warnings"));
+                }
             }
 
             return result.IsSuccess;
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}", topic, qos, payload.Length, Describe(ex));
+            if (_publishLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}{NotLogged}", topic, qos, payload.Length, Describe(ex), LogThrottle.Note(more, "publish warnings"));
+            }
+
             return false;
         }
     }
@@ -399,7 +430,11 @@ public sealed class MqttLink : IAsyncDisposable
 
             if (client is null || _subscriptions.Count >= _maxSubscriptions)
             {
-                _log.LogWarning("Subscribe to {Filter} refused: {Reason}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})");
+                if (_subscribeLog.ShouldLog(out long more))
+                {
+                    _log.LogWarning("Subscribe to {Filter} refused: {Reason}{NotLogged}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})", LogThrottle.Note(more, "subscribe warnings"));
+                }
+
                 return SubscribeOutcome.Failed;
             }
         }
@@ -414,7 +449,11 @@ public sealed class MqttLink : IAsyncDisposable
             var code = result.Items.Count > 0 ? result.Items.First().ResultCode : MqttClientSubscribeResultCode.UnspecifiedError;
             if (code > MqttClientSubscribeResultCode.GrantedQoS2)
             {
-                _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}", filter, code);
+                if (_subscribeLog.ShouldLog(out long more))
+                {
+                    _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}{NotLogged}", filter, code, LogThrottle.Note(more, "subscribe warnings"));
+                }
+
                 return SubscribeOutcome.Failed;
             }
 
@@ -427,7 +466,11 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Subscribe to {Filter} failed: {Reason}", filter, Describe(ex));
+            if (_subscribeLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Subscribe to {Filter} failed: {Reason}{NotLogged}", filter, Describe(ex), LogThrottle.Note(more, "subscribe warnings"));
+            }
+
             return SubscribeOutcome.Failed;
         }
     }
@@ -464,7 +507,11 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}", filter, Describe(ex));
+            if (_unsubscribeLog.ShouldLog(out long more))
+            {
+                _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}{NotLogged}", filter, Describe(ex), LogThrottle.Note(more, "unsubscribe warnings"));
+            }
+
             return UnsubscribeOutcome.Failed;
         }
     }
@@ -521,7 +568,10 @@ public sealed class MqttLink : IAsyncDisposable
 
         transport?.Abort();
         client.Dispose();
-        _log.LogInformation(graceful ? "Link cleaned" : "Link dropped without DISCONNECT (reset)");
+        if (_connectionLog.ShouldLog(out long unlogged4))
+        {
+            _log.LogInformation("{What}{NotLogged}", graceful ? "Link cleaned" : "Link dropped without DISCONNECT (reset)", LogThrottle.Note(unlogged4, "connection lines"));
+        }
     }
 
     public async ValueTask DisposeAsync() => await CloseAsync(graceful: false).ConfigureAwait(false);
@@ -679,11 +729,17 @@ public sealed class MqttLink : IAsyncDisposable
         string reason = violation?.Message ?? e.Reason + (e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
         if (reconnect)
         {
-            _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}; reconnecting in {Delay} s", upFor.TotalSeconds, reason, delay.TotalSeconds);
+            if (_connectionLog.ShouldLog(out long unlogged5))
+            {
+                _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}; reconnecting in {Delay} s{NotLogged}", upFor.TotalSeconds, reason, delay.TotalSeconds, LogThrottle.Note(unlogged5, "connection lines"));
+            }
         }
         else
         {
-            _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}", upFor.TotalSeconds, reason);
+            if (_connectionLog.ShouldLog(out long unlogged6))
+            {
+                _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}{NotLogged}", upFor.TotalSeconds, reason, LogThrottle.Note(unlogged6, "connection lines"));
+            }
         }
 
         _urcs.EnqueueLink("+MQTTDISCONNECTED:0\r\n"u8.ToArray());
@@ -741,7 +797,10 @@ public sealed class MqttLink : IAsyncDisposable
                     Established(result.IsSessionPresent);
                 }
 
-                _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s)", attempt, restore.Count);
+                if (_connectionLog.ShouldLog(out long unlogged7))
+                {
+                    _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s){NotLogged}", attempt, restore.Count, LogThrottle.Note(unlogged7, "connection lines"));
+                }
                 _urcs.EnqueueLink(Encoding.UTF8.GetBytes(ConnectedLine() + "\r\n"));
                 if (restore.Count > 0)
                 {
@@ -769,7 +828,10 @@ public sealed class MqttLink : IAsyncDisposable
                 }
 
                 delay = Next(delay);
-                _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay} s", attempt, violation?.Message ?? Describe(ex), delay.TotalSeconds);
+                if (_connectionLog.ShouldLog(out long unlogged8))
+                {
+                    _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay} s{NotLogged}", attempt, violation?.Message ?? Describe(ex), delay.TotalSeconds, LogThrottle.Note(unlogged8, "connection lines"));
+                }
             }
         }
     }

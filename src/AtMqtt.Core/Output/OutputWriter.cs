@@ -24,6 +24,9 @@ public sealed class OutputWriter
     private PipeWriter? _host;
     private bool _responseOpen;
     private bool _urcWaiting;
+
+    // The last byte written was a CR: the end of an echo whose LF may still be on its way.
+    private bool _endsInCr;
     private TaskCompletionSource _changed = NewSignal();
 
     /// <summary>Bytes written to hosts since start (for diagnostics and benchmarks).</summary>
@@ -48,6 +51,7 @@ public sealed class OutputWriter
 
             // Whatever response the previous host left open is over for this one.
             _responseOpen = false;
+            _endsInCr = false;
             await WriteLockedAsync(greeting, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             Signal();
         }
@@ -169,9 +173,19 @@ public sealed class OutputWriter
                 return true;
             }
 
-            var span = host.GetSpan(length);
-            first.Span.CopyTo(span);
-            second.Span.CopyTo(span[first.Length..]);
+            // After an echo that ended in a lone CR, what follows starts on a line of its own, however
+            // the host's bytes were cut (behaviour.md, Framing); a response's own CR LF does that already.
+            int lf = _endsInCr && !BeginsWithCrLf(first.Span, second.Span) ? 1 : 0;
+            var span = host.GetSpan(lf + length);
+            if (lf == 1)
+            {
+                span[0] = (byte)'\n';
+            }
+
+            first.Span.CopyTo(span[lf..]);
+            second.Span.CopyTo(span[(lf + first.Length)..]);
+            _endsInCr = (second.IsEmpty ? first.Span[^1] : second.Span[^1]) == (byte)'\r';
+            length += lf;
             host.Advance(length);
             var result = await host.FlushAsync().ConfigureAwait(false);
             if (result.IsCompleted || result.IsCanceled)
@@ -189,6 +203,16 @@ public sealed class OutputWriter
             _host = null;
             return false;
         }
+    }
+
+    private static bool BeginsWithCrLf(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        if (first.Length >= 2 || second.IsEmpty)
+        {
+            return first.StartsWith("\r\n"u8);
+        }
+
+        return first.IsEmpty ? second.StartsWith("\r\n"u8) : first[0] == (byte)'\r' && second[0] == (byte)'\n';
     }
 
     private void Signal()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Core.Output;
@@ -9,12 +10,17 @@ namespace AtMqtt.Core.Output;
 /// broker only after their line was written (SPEC section 4, "nothing lost"); QoS 0 messages wait in a
 /// bounded queue and past it are dropped and counted.
 /// </summary>
-public sealed class UrcQueue
+public sealed class UrcQueue : IDisposable
 {
     private readonly Channel<Item> _items = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly OutputWriter _output;
     private readonly int _qos0Limit;
     private readonly ILogger _log;
+
+    // A broker can send QoS 0 messages faster than any host reads: one warning per drop would fill
+    // the disk. The first is logged, then the running count every few seconds (AT+MQTTRXQUEUE? is exact).
+    private readonly LogThrottle _dropLog;
+    private readonly LogThrottle _ackLog;
     private const int Permanent = -1;
     private const int MaxBatchLines = 64;
     private const int MaxBatchBytes = 64 * 1024;
@@ -25,11 +31,14 @@ public sealed class UrcQueue
     private long _qos0Dropped;
     private long _tooLarge;
 
-    internal UrcQueue(OutputWriter output, int qos0Limit, ILogger log)
+    internal UrcQueue(OutputWriter output, int qos0Limit, ILogger log, TimeProvider time)
     {
         _output = output;
         _qos0Limit = qos0Limit;
         _log = log;
+        _dropLog = new LogThrottle(time, LogThrottle.DefaultInterval, summary: count =>
+            _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): {Count} more dropped, {Dropped} dropped so far", _qos0Limit, count, Qos0Dropped));
+        _ackLog = LogThrottle.Summarising(log, LogLevel.Debug, "Acknowledgement not sent", time);
     }
 
     /// <summary>QoS 0 messages dropped because the queue was full, since start.</summary>
@@ -69,7 +78,11 @@ public sealed class UrcQueue
                 Interlocked.Decrement(ref _qos0Queued);
                 ArrayPool<byte>.Shared.Return(pooledLine);
                 long dropped = Interlocked.Increment(ref _qos0Dropped);
-                _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
+                if (_dropLog.ShouldLog())
+                {
+                    _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
+                }
+
                 return false;
             }
         }
@@ -122,7 +135,10 @@ public sealed class UrcQueue
                         catch (Exception ex) when (ex is not OperationCanceledException)
                         {
                             // The connection it came on is gone; the broker redelivers it (persistent session) or never will.
-                            _log.LogDebug(ex, "Acknowledgement not sent: the connection is gone");
+                            if (_log.IsEnabled(LogLevel.Debug) && _ackLog.ShouldLog())
+                            {
+                                _log.LogDebug(ex, "Acknowledgement not sent: the connection is gone");
+                            }
                         }
                     }
                 }
@@ -134,6 +150,12 @@ public sealed class UrcQueue
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    public void Dispose()
+    {
+        _dropLog.Dispose();
+        _ackLog.Dispose();
     }
 
     private void Add(in Item item)

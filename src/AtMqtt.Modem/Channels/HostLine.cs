@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using AtMqtt.Cli.Transcript;
 using AtMqtt.Core;
 using AtMqtt.Core.Device;
+using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Cli.Channels;
@@ -22,6 +23,9 @@ internal sealed class HostLine
     private readonly TrafficRecorder? _recorder;
     private readonly ILogger _log;
     private readonly Lock _gate = new();
+
+    // A host can send AT+UART_CUR in a loop: logged a few times per interval.
+    private readonly LogThrottle _rateLog;
     private PacedPipe? _current;
 
     /// <param name="baud">Pace the line at this rate (and make it the module's factory setting); null: no pacing.</param>
@@ -30,6 +34,7 @@ internal sealed class HostLine
         _modem = modem;
         _recorder = recorder;
         _log = log;
+        _rateLog = LogThrottle.Summarising(log, LogLevel.Information, "Line rate changed", TimeProvider.System, burst: 5);
         if (baud is int rate)
         {
             modem.Device.SetFactoryUart(UartConfig.Default with { BaudRate = rate });
@@ -107,7 +112,11 @@ internal sealed class HostLine
 
     private void OnLineBaudChanged(int baud)
     {
-        _log.LogInformation("Line rate now {Baud} baud", baud);
+        if (_rateLog.ShouldLog())
+        {
+            _log.LogInformation("Line rate now {Baud} baud", baud);
+        }
+
         _recorder?.Event($"line rate {baud} baud");
         LineBaudChanged?.Invoke(baud);
     }

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Cli.Channels;
@@ -27,11 +28,21 @@ internal sealed class PtyChannel
     private readonly string _linkPath;
     private readonly ILogger _log;
 
+    // A host can open and close the terminal in a loop: each kind of line is logged a few times per interval.
+    private readonly LogThrottle _openedLog;
+    private readonly LogThrottle _errorLog;
+    private readonly LogThrottle _closedLog;
+    private readonly LogThrottle _rawLog;
+
     public PtyChannel(HostLine line, string linkPath, ILogger log)
     {
         _line = line;
         _linkPath = Path.GetFullPath(linkPath);
         _log = log;
+        _openedLog = LogThrottle.Summarising(log, LogLevel.Information, "Host opened the pseudo-terminal", TimeProvider.System, burst: 10);
+        _errorLog = LogThrottle.Summarising(log, LogLevel.Debug, "Pseudo-terminal session ended with an error", TimeProvider.System);
+        _closedLog = LogThrottle.Summarising(log, LogLevel.Information, "Host closed the pseudo-terminal", TimeProvider.System, burst: 10);
+        _rawLog = LogThrottle.Summarising(log, LogLevel.Debug, "Could not put the pseudo-terminal back in raw mode", TimeProvider.System);
     }
 
     /// <summary>Why <c>--pty</c> cannot work here, or null.</summary>
@@ -106,7 +117,11 @@ internal sealed class PtyChannel
     /// <summary>One host, from the moment it opened the slave until it closed it (or the modem stops).</summary>
     private async Task ServeHostAsync(FdStream stream, SlaveWatcher? watcher, CancellationToken cancellationToken)
     {
-        _log.LogInformation("Host opened {Link}", _linkPath);
+        if (_openedLog.ShouldLog())
+        {
+            _log.LogInformation("Host opened {Link}", _linkPath);
+        }
+
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task departed = Task.CompletedTask;
         int departures = watcher?.Departures ?? 0;
@@ -126,7 +141,10 @@ internal sealed class PtyChannel
         }
         catch (IOException ex)
         {
-            _log.LogDebug(ex, "Pseudo-terminal session ended with an error");
+            if (_errorLog.ShouldLog())
+            {
+                _log.LogDebug(ex, "Pseudo-terminal session ended with an error");
+            }
         }
         finally
         {
@@ -150,7 +168,10 @@ internal sealed class PtyChannel
             }
         }
 
-        _log.LogInformation("Host closed {Link}", _linkPath);
+        if (_closedLog.ShouldLog())
+        {
+            _log.LogInformation("Host closed {Link}", _linkPath);
+        }
     }
 
     private void TryMakeRaw(int master)
@@ -161,7 +182,10 @@ internal sealed class PtyChannel
         }
         catch (IOException ex)
         {
-            _log.LogDebug(ex, "Could not put the pseudo-terminal back in raw mode");
+            if (_rawLog.ShouldLog())
+            {
+                _log.LogDebug(ex, "Could not put the pseudo-terminal back in raw mode");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Ports;
+using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Cli.Channels;
@@ -20,6 +21,15 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DeviceCheck = TimeSpan.FromMilliseconds(250);
 
+    // A device that comes and goes in a loop, or a host that changes the rate in one: each kind of
+    // line is logged a few times per interval.
+    private readonly LogThrottle _cannotOpenLog = LogThrottle.Summarising(log, LogLevel.Warning, "Cannot open the serial device", TimeProvider.System, burst: 5);
+    private readonly LogThrottle _openLog = LogThrottle.Summarising(log, LogLevel.Information, "Serial port open", TimeProvider.System, burst: 5);
+    private readonly LogThrottle _errorLog = LogThrottle.Summarising(log, LogLevel.Debug, "Serial session ended with an error", TimeProvider.System);
+    private readonly LogThrottle _goneLog = LogThrottle.Summarising(log, LogLevel.Warning, "Serial device went away", TimeProvider.System, burst: 5);
+    private readonly LogThrottle _rateLog = LogThrottle.Summarising(log, LogLevel.Information, "Serial port rate changed", TimeProvider.System, burst: 5);
+    private readonly LogThrottle _rateFailedLog = LogThrottle.Summarising(log, LogLevel.Warning, "Serial port rate not changed", TimeProvider.System);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         bool told = false;
@@ -34,8 +44,11 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
             {
                 if (!told)
                 {
-                    log.LogWarning("Cannot open {Device}: {Reason}; retrying every second", device, ex.Message);
                     told = true;
+                    if (_cannotOpenLog.ShouldLog())
+                    {
+                        log.LogWarning("Cannot open {Device}: {Reason}; retrying every second", device, ex.Message);
+                    }
                 }
 
                 if (!await DelayAsync(RetryInterval, cancellationToken).ConfigureAwait(false))
@@ -47,7 +60,11 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
             }
 
             told = false;
-            log.LogInformation("Serial port {Device} open at {Baud} baud, 8N1, no flow control", device, port.BaudRate);
+            if (_openLog.ShouldLog())
+            {
+                log.LogInformation("Serial port {Device} open at {Baud} baud, 8N1, no flow control", device, port.BaudRate);
+            }
+
             void Rate(int baud) => SetRate(port, baud);
             line.LineBaudChanged += Rate;
             using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -69,7 +86,10 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or UnauthorizedAccessException)
             {
-                log.LogDebug(ex, "Serial session ended with an error");
+                if (_errorLog.ShouldLog())
+                {
+                    log.LogDebug(ex, "Serial session ended with an error");
+                }
             }
             finally
             {
@@ -87,7 +107,11 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
 
             if (!cancellationToken.IsCancellationRequested)
             {
-                log.LogWarning("{Device} went away; reopening it every second", device);
+                if (_goneLog.ShouldLog())
+                {
+                    log.LogWarning("{Device} went away; reopening it every second", device);
+                }
+
                 if (!await DelayAsync(RetryInterval, cancellationToken).ConfigureAwait(false))
                 {
                     return;
@@ -179,11 +203,17 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
             }
 
             port.BaudRate = baud;
-            log.LogInformation("Serial port {Device} now at {Baud} baud", device, baud);
+            if (_rateLog.ShouldLog())
+            {
+                log.LogInformation("Serial port {Device} now at {Baud} baud", device, baud);
+            }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or ArgumentOutOfRangeException)
         {
-            log.LogWarning("{Device} cannot run at {Baud} baud: {Reason}; pacing follows AT+UART_CUR anyway", device, baud, ex.Message);
+            if (_rateFailedLog.ShouldLog())
+            {
+                log.LogWarning("{Device} cannot run at {Baud} baud: {Reason}; pacing follows AT+UART_CUR anyway", device, baud, ex.Message);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Cli.Channels;
@@ -14,6 +15,12 @@ internal sealed class TcpConnectChannel(HostLine line, string host, int port, IL
     /// <summary>Between connection attempts.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(500);
 
+    // A UART socket that accepts and closes in a loop: each kind of line is logged a few times per interval.
+    private readonly LogThrottle _connectedLog = LogThrottle.Summarising(log, LogLevel.Information, "Connected to the host's UART", TimeProvider.System, burst: 5);
+    private readonly LogThrottle _errorLog = LogThrottle.Summarising(log, LogLevel.Debug, "Connection ended with an error", TimeProvider.System);
+    private readonly LogThrottle _goneLog = LogThrottle.Summarising(log, LogLevel.Information, "The host's UART went away", TimeProvider.System, burst: 5);
+    private readonly LogThrottle _waitingLog = LogThrottle.Summarising(log, LogLevel.Information, "Waiting for the host's UART to answer", TimeProvider.System, burst: 5);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
@@ -25,7 +32,11 @@ internal sealed class TcpConnectChannel(HostLine line, string host, int port, IL
             }
 
             var remote = socket.RemoteEndPoint;
-            log.LogInformation("Connected to the host's UART at {Remote}", remote);
+            if (_connectedLog.ShouldLog())
+            {
+                log.LogInformation("Connected to the host's UART at {Remote}", remote);
+            }
+
             try
             {
                 await using var stream = new NetworkStream(socket, ownsSocket: true);
@@ -43,10 +54,13 @@ internal sealed class TcpConnectChannel(HostLine line, string host, int port, IL
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
             {
-                log.LogDebug(ex, "Connection ended with an error");
+                if (_errorLog.ShouldLog())
+                {
+                    log.LogDebug(ex, "Connection ended with an error");
+                }
             }
 
-            if (!cancellationToken.IsCancellationRequested)
+            if (!cancellationToken.IsCancellationRequested && _goneLog.ShouldLog())
             {
                 log.LogInformation("The host's UART at {Remote} went away; reconnecting", remote);
             }
@@ -76,8 +90,11 @@ internal sealed class TcpConnectChannel(HostLine line, string host, int port, IL
 
                 if (!told)
                 {
-                    log.LogInformation("Waiting for {Host}:{Port} to answer ({Reason}); retrying every {Interval} ms", host, port, ex.Message, RetryInterval.TotalMilliseconds);
                     told = true;
+                    if (_waitingLog.ShouldLog())
+                    {
+                        log.LogInformation("Waiting for {Host}:{Port} to answer ({Reason}); retrying every {Interval} ms", host, port, ex.Message, RetryInterval.TotalMilliseconds);
+                    }
                 }
             }
 

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Cli.Channels;
@@ -36,11 +37,21 @@ internal sealed class TcpListenChannel
     private Socket? _sessionSocket;
     private CancellationTokenSource? _sessionCut;
 
+    // A host can connect and leave in a loop: each kind of line is logged a few times per interval.
+    private readonly LogThrottle _connectedLog;
+    private readonly LogThrottle _errorLog;
+    private readonly LogThrottle _disconnectedLog;
+    private readonly LogThrottle _refusedLog;
+
     public TcpListenChannel(HostLine line, IPEndPoint endPoint, ILogger log)
     {
         _line = line;
         _endPoint = endPoint;
         _log = log;
+        _connectedLog = LogThrottle.Summarising(log, LogLevel.Information, "Host connected", TimeProvider.System, burst: 10);
+        _errorLog = LogThrottle.Summarising(log, LogLevel.Debug, "Host connection ended with an error", TimeProvider.System);
+        _disconnectedLog = LogThrottle.Summarising(log, LogLevel.Information, "Host disconnected", TimeProvider.System, burst: 10);
+        _refusedLog = LogThrottle.Summarising(log, LogLevel.Warning, "Refused a second host", TimeProvider.System);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -147,7 +158,11 @@ internal sealed class TcpListenChannel
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
     {
         var remote = socket.RemoteEndPoint;
-        _log.LogInformation("Host connected from {Remote}", remote);
+        if (_connectedLog.ShouldLog())
+        {
+            _log.LogInformation("Host connected from {Remote}", remote);
+        }
+
         try
         {
             await using var stream = new NetworkStream(socket, ownsSocket: true);
@@ -159,17 +174,27 @@ internal sealed class TcpListenChannel
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            _log.LogDebug(ex, "Host connection ended with an error");
+            if (_errorLog.ShouldLog())
+            {
+                _log.LogDebug(ex, "Host connection ended with an error");
+            }
         }
         finally
         {
-            _log.LogInformation("Host {Remote} disconnected", remote);
+            if (_disconnectedLog.ShouldLog())
+            {
+                _log.LogInformation("Host {Remote} disconnected", remote);
+            }
         }
     }
 
     private async Task RefuseAsync(Socket socket)
     {
-        _log.LogWarning("Refused a second host from {Remote}: one host at a time", socket.RemoteEndPoint);
+        if (_refusedLog.ShouldLog())
+        {
+            _log.LogWarning("Refused a second host from {Remote}: one host at a time", socket.RemoteEndPoint);
+        }
+
         try
         {
             await socket.SendAsync("ERROR: another host is connected\r\n"u8.ToArray()).ConfigureAwait(false);

@@ -40,11 +40,17 @@ public sealed class ModemSession : IAsyncDisposable
     /// <summary>Default options for tests: a data timeout long enough for deliberate pauses, short enough to fail fast.</summary>
     public static ModemOptions DefaultOptions => new() { DataTimeout = TimeSpan.FromSeconds(5) };
 
+    /// <summary>
+    /// Host-to-modem pipe options under which each <see cref="SendAsync(byte[])"/> returns only once the
+    /// modem has consumed those bytes: every send is a read of its own, as on a byte-paced UART.
+    /// </summary>
+    public static PipeOptions LockStep => new(pauseWriterThreshold: 1, resumeWriterThreshold: 1);
+
     /// <summary>Creates a modem, attaches a host and consumes the <c>ready\r\n</c> it must write first.</summary>
-    public static async Task<ModemSession> StartAsync(ModemOptions? options = null)
+    public static async Task<ModemSession> StartAsync(ModemOptions? options = null, PipeOptions? input = null)
     {
         var session = new ModemSession(new Modem(options ?? DefaultOptions));
-        session.Attach();
+        session.Attach(input);
         await session.ExpectAsync("ready\r\n");
         return session;
     }
@@ -53,10 +59,10 @@ public sealed class ModemSession : IAsyncDisposable
     public static ModemSession CreateDetached(ModemOptions? options = null) => new(new Modem(options ?? DefaultOptions));
 
     /// <summary>Attaches a new host (fresh pipes); the caller reads the <c>ready</c>.</summary>
-    public void Attach()
+    public void Attach(PipeOptions? input = null)
     {
         _cts = new CancellationTokenSource();
-        _toModem = new Pipe();
+        _toModem = new Pipe(input ?? PipeOptions.Default);
         _toHost = new Pipe();
         var modemSide = new DuplexPipe(_toModem.Reader, _toHost.Writer);
         _host = new AtHost(_toHost.Reader.AsStream(), _toModem.Writer.AsStream());

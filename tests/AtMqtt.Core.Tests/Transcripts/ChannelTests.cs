@@ -29,8 +29,10 @@ public class ChannelTests
         await using var s = await ModemSession.StartAsync();
         await s.SendAsync("AT" + terminator);
         await s.ExpectAsync("AT" + terminator + "\r\nOK\r\n");
+
+        // An information line still starts on a line of its own after a lone CR.
         await s.SendAsync("AT+SYSLOG?" + terminator);
-        await s.ExpectAsync("AT+SYSLOG?" + terminator + "+SYSLOG:0\r\n\r\nOK\r\n");
+        await s.ExpectAsync("AT+SYSLOG?" + terminator + (terminator == "\r" ? "\n" : "") + "+SYSLOG:0\r\n\r\nOK\r\n");
         await s.AssertAliveAsync();
     }
 

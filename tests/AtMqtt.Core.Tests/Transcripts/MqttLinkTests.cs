@@ -270,7 +270,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
         await s.SendAsync("ATE0\r\n");
         await s.ExpectAsync("ATE0\r\nbusy p...\r\n");
         await s.SendAsync("AT+MQTTCONN?\r");
-        await s.ExpectAsync("AT+MQTTCONN?\rbusy p...\r\n");
+        await s.ExpectAsync("AT+MQTTCONN?\r\nbusy p...\r\n");
 
         // The CONN times out after 3 s: no CONNACK.
         await s.ExpectAsync("+MQTTDISCONNECTED:0\r\n\r\nERROR\r\n", TimeSpan.FromSeconds(10));
