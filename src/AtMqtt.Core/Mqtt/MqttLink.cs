@@ -29,6 +29,13 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly TlsCredentials _credentials;
     private readonly long _maxMessageBytes;
 
+    // A host can repeat PUB, SUB, UNSUB, CONN and CLEAN at will, and a broker can drop every
+    // connection: each family's lines are logged a few per 5 s, the rest summed up (LogThrottle).
+    private readonly LogThrottle _publishLog;
+    private readonly LogThrottle _subscribeLog;
+    private readonly LogThrottle _unsubscribeLog;
+    private readonly LogThrottle _connectionLog;
+
     // QoS 2 session state, kept across reconnections so that a redelivery reaches the host once.
     private readonly ExactlyOnce _exactlyOnce = new();
 
@@ -56,6 +63,10 @@ public sealed class MqttLink : IAsyncDisposable
     {
         _credentials = credentials;
         _maxMessageBytes = maxMessageBytes;
+        _publishLog = LogThrottle.Summarising(log, LogLevel.Warning, "Publish warnings", TimeProvider.System);
+        _subscribeLog = LogThrottle.Summarising(log, LogLevel.Warning, "Subscribe warnings", TimeProvider.System);
+        _unsubscribeLog = LogThrottle.Summarising(log, LogLevel.Warning, "Unsubscribe warnings", TimeProvider.System);
+        _connectionLog = LogThrottle.Summarising(log, LogLevel.Information, "Connection lines", TimeProvider.System, burst: 20);
         _dialect = dialect;
         _urcs = urcs;
         _maxSubscriptions = maxSubscriptions;
@@ -225,10 +236,10 @@ public sealed class MqttLink : IAsyncDisposable
         cts.CancelAfter(timeout);
         try
         {
-            if (_connectionLog.ShouldLog(out long unlogged))
+            if (_connectionLog.ShouldLog())
             {
-                _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}: {Carrier}, keepalive {KeepAlive}s, clean session {Clean}){NotLogged}",
-                    target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession, LogThrottle.Note(unlogged, "connection lines"));
+                _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}: {Carrier}, keepalive {KeepAlive}s, clean session {Clean})",
+                    target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
             }
             IMqttClient? previous;
             lock (_gate)
@@ -261,9 +272,9 @@ public sealed class MqttLink : IAsyncDisposable
                 Established(result.IsSessionPresent);
             }
 
-            if (_connectionLog.ShouldLog(out long unlogged2))
+            if (_connectionLog.ShouldLog())
             {
-                _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent}){NotLogged}", target.Host, target.Port, result.IsSessionPresent, LogThrottle.Note(unlogged2, "connection lines"));
+                _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
             }
             _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
             return 0;
@@ -283,9 +294,9 @@ public sealed class MqttLink : IAsyncDisposable
                 reason += " (the TLS connection broke right after the handshake: does the server require a client certificate, or refuse this one?)";
             }
 
-            if (_connectionLog.ShouldLog(out long unlogged3))
+            if (_connectionLog.ShouldLog())
             {
-                _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}{NotLogged}", target.Host, target.Port, reason, LogThrottle.Note(unlogged3, "connection lines"));
+                _log.LogWarning("Connection to {Host}:{Port} failed: {Reason}", target.Host, target.Port, reason);
             }
             lock (_gate)
             {
@@ -347,24 +358,14 @@ public sealed class MqttLink : IAsyncDisposable
         return _lastTopic;
     }
 
-    // A host can repeat PUB, SUB and UNSUB at will: each family's warnings are logged at most once per
-    // few seconds, the next one saying how many were not (LogThrottle).
-    private readonly LogThrottle _publishLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
-
-    // Connecting, connected, failed, lost, cleaned: a host looping CONN and CLEAN (or a broker that
-    // drops every connection) repeats them at will; more than a burst in 5 s is counted, not logged.
-    private readonly LogThrottle _connectionLog = new(TimeProvider.System, LogThrottle.DefaultInterval, burst: 20);
-    private readonly LogThrottle _subscribeLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
-    private readonly LogThrottle _unsubscribeLog = new(TimeProvider.System, LogThrottle.DefaultInterval);
-
     public async Task<bool> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain, TimeSpan timeout)
     {
         var client = ConnectedClient();
         if (client is null)
         {
-            if (_publishLog.ShouldLog(out long more))
+            if (_publishLog.ShouldLog())
             {
-                _log.LogWarning("Publish to {Topic} refused: not connected{NotLogged}", topic, LogThrottle.Note(more, "publish warnings"));
+                _log.LogWarning("Publish to {Topic} refused: not connected", topic);
             }
 
             return false;
@@ -392,9 +393,9 @@ public sealed class MqttLink : IAsyncDisposable
             var result = await client.PublishAsync(message, cts.Token).ConfigureAwait(false);
             if (!result.IsSuccess)
             {
-                if (_publishLog.ShouldLog(out long more))
+                if (_publishLog.ShouldLog())
                 {
-                    _log.LogWarning("Publish to {Topic} failed: {Reason}{NotLogged}", topic, result.ReasonCode, LogThrottle.Note(more, "publish warnings"));
+                    _log.LogWarning("Publish to {Topic} failed: {Reason}", topic, result.ReasonCode);
                 }
             }
 
@@ -402,9 +403,9 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (_publishLog.ShouldLog(out long more))
+            if (_publishLog.ShouldLog())
             {
-                _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}{NotLogged}", topic, qos, payload.Length, Describe(ex), LogThrottle.Note(more, "publish warnings"));
+                _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}", topic, qos, payload.Length, Describe(ex));
             }
 
             return false;
@@ -430,9 +431,9 @@ public sealed class MqttLink : IAsyncDisposable
 
             if (client is null || _subscriptions.Count >= _maxSubscriptions)
             {
-                if (_subscribeLog.ShouldLog(out long more))
+                if (_subscribeLog.ShouldLog())
                 {
-                    _log.LogWarning("Subscribe to {Filter} refused: {Reason}{NotLogged}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})", LogThrottle.Note(more, "subscribe warnings"));
+                    _log.LogWarning("Subscribe to {Filter} refused: {Reason}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})");
                 }
 
                 return SubscribeOutcome.Failed;
@@ -449,9 +450,9 @@ public sealed class MqttLink : IAsyncDisposable
             var code = result.Items.Count > 0 ? result.Items.First().ResultCode : MqttClientSubscribeResultCode.UnspecifiedError;
             if (code > MqttClientSubscribeResultCode.GrantedQoS2)
             {
-                if (_subscribeLog.ShouldLog(out long more))
+                if (_subscribeLog.ShouldLog())
                 {
-                    _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}{NotLogged}", filter, code, LogThrottle.Note(more, "subscribe warnings"));
+                    _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}", filter, code);
                 }
 
                 return SubscribeOutcome.Failed;
@@ -466,9 +467,9 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (_subscribeLog.ShouldLog(out long more))
+            if (_subscribeLog.ShouldLog())
             {
-                _log.LogWarning("Subscribe to {Filter} failed: {Reason}{NotLogged}", filter, Describe(ex), LogThrottle.Note(more, "subscribe warnings"));
+                _log.LogWarning("Subscribe to {Filter} failed: {Reason}", filter, Describe(ex));
             }
 
             return SubscribeOutcome.Failed;
@@ -507,9 +508,9 @@ public sealed class MqttLink : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (_unsubscribeLog.ShouldLog(out long more))
+            if (_unsubscribeLog.ShouldLog())
             {
-                _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}{NotLogged}", filter, Describe(ex), LogThrottle.Note(more, "unsubscribe warnings"));
+                _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}", filter, Describe(ex));
             }
 
             return UnsubscribeOutcome.Failed;
@@ -568,13 +569,20 @@ public sealed class MqttLink : IAsyncDisposable
 
         transport?.Abort();
         client.Dispose();
-        if (_connectionLog.ShouldLog(out long unlogged4))
+        if (_connectionLog.ShouldLog())
         {
-            _log.LogInformation("{What}{NotLogged}", graceful ? "Link cleaned" : "Link dropped without DISCONNECT (reset)", LogThrottle.Note(unlogged4, "connection lines"));
+            _log.LogInformation(graceful ? "Link cleaned" : "Link dropped without DISCONNECT (reset)");
         }
     }
 
-    public async ValueTask DisposeAsync() => await CloseAsync(graceful: false).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync(graceful: false).ConfigureAwait(false);
+        _publishLog.Dispose();
+        _subscribeLog.Dispose();
+        _unsubscribeLog.Dispose();
+        _connectionLog.Dispose();
+    }
 
     private IMqttClient? ConnectedClient()
     {
@@ -729,16 +737,16 @@ public sealed class MqttLink : IAsyncDisposable
         string reason = violation?.Message ?? e.Reason + (e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
         if (reconnect)
         {
-            if (_connectionLog.ShouldLog(out long unlogged5))
+            if (_connectionLog.ShouldLog())
             {
-                _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}; reconnecting in {Delay} s{NotLogged}", upFor.TotalSeconds, reason, delay.TotalSeconds, LogThrottle.Note(unlogged5, "connection lines"));
+                _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}; reconnecting in {Delay} s", upFor.TotalSeconds, reason, delay.TotalSeconds);
             }
         }
         else
         {
-            if (_connectionLog.ShouldLog(out long unlogged6))
+            if (_connectionLog.ShouldLog())
             {
-                _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}{NotLogged}", upFor.TotalSeconds, reason, LogThrottle.Note(unlogged6, "connection lines"));
+                _log.LogWarning("Connection lost after {UpFor:F1} s: {Reason}", upFor.TotalSeconds, reason);
             }
         }
 
@@ -797,9 +805,9 @@ public sealed class MqttLink : IAsyncDisposable
                     Established(result.IsSessionPresent);
                 }
 
-                if (_connectionLog.ShouldLog(out long unlogged7))
+                if (_connectionLog.ShouldLog())
                 {
-                    _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s){NotLogged}", attempt, restore.Count, LogThrottle.Note(unlogged7, "connection lines"));
+                    _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s)", attempt, restore.Count);
                 }
                 _urcs.EnqueueLink(Encoding.UTF8.GetBytes(ConnectedLine() + "\r\n"));
                 if (restore.Count > 0)
@@ -828,9 +836,9 @@ public sealed class MqttLink : IAsyncDisposable
                 }
 
                 delay = Next(delay);
-                if (_connectionLog.ShouldLog(out long unlogged8))
+                if (_connectionLog.ShouldLog())
                 {
-                    _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay} s{NotLogged}", attempt, violation?.Message ?? Describe(ex), delay.TotalSeconds, LogThrottle.Note(unlogged8, "connection lines"));
+                    _log.LogInformation("Reconnect attempt {Attempt} failed: {Reason}; next in {Delay} s", attempt, violation?.Message ?? Describe(ex), delay.TotalSeconds);
                 }
             }
         }
