@@ -10,7 +10,8 @@ namespace AtMqtt.ReliabilityTests;
 /// <summary>
 /// Issue 11, item 9: QoS 2 in is exactly once across broker restarts. A QoS 2 stream flows from an
 /// independent publisher to the host through a persistent session while mosquitto (persistence on,
-/// saved at every change) is restarted three times in the middle of it: every message the broker
+/// saved at every change; the publisher pauses before a SIGKILL) is restarted three times in the
+/// middle of it, while deliveries to the modem flow: every message the broker
 /// acknowledged (PUBCOMP) reaches the host, and none reaches it twice, although mosquitto, restarted
 /// from its file, sends again as DUP PUBLISHes messages whose PUBREL it had already sent.
 /// </summary>
@@ -49,6 +50,10 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
         // The publisher: QoS 2, one at a time; what the broker completed (PUBCOMP) must arrive once.
         var completed = new ConcurrentBag<string>();
         int attempted = 0;
+
+        // Closed for a moment before a SIGKILL, so that mosquitto's file holds every message it
+        // completed: what it acknowledges in its last milliseconds is lost by mosquitto itself.
+        Task publishing = Task.CompletedTask;
         using var stopPublishing = new CancellationTokenSource();
         var publisher = Task.Run(async () =>
         {
@@ -57,6 +62,7 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
             {
                 while (!stopPublishing.IsCancellationRequested)
                 {
+                    await Volatile.Read(ref publishing);
                     try
                     {
                         probe ??= await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
@@ -95,7 +101,12 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
             }
             else
             {
+                var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref publishing, paused.Task);
+                await Task.Delay(1500);
                 await broker.RestartAsync(); // SIGKILL, then start again
+                Volatile.Write(ref publishing, Task.CompletedTask);
+                paused.SetResult();
             }
         }
 
