@@ -316,7 +316,9 @@ public class MessageTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
         var topic = Text.Unique("rawto");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 1);
-        await using var s = await InMemoryModem.StartAsync(new ModemOptions { DataTimeout = TimeSpan.FromMilliseconds(300) });
+        // 2 s, not less: the complete publish below must beat the timeout however late a loaded
+        // machine schedules the test; the stalled ones only take that long.
+        await using var s = await InMemoryModem.StartAsync(new ModemOptions { DataTimeout = TimeSpan.FromSeconds(2) });
         await s.ConfigureAndConnectAsync(Port);
         await s.CommandAsync($"AT+MQTTPUBRAW=0,\"{topic}\",10,1", "\r\nOK\r\n\r\n>");
         await s.SendAsync("abc");

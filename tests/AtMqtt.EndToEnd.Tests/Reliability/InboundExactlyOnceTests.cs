@@ -46,6 +46,8 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
 
         // The publisher: QoS 2, one at a time; what the broker completed (PUBCOMP) must arrive once.
         var completed = new ConcurrentBag<string>();
+        var completedSteady = new ConcurrentBag<string>(); // after the last restart
+        int restartsDone = 0;
         int attempted = 0;
         using var stopPublishing = new CancellationTokenSource();
         var publisher = Task.Run(async () =>
@@ -61,6 +63,10 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
                         string payload = $"m{attempted++:D6}";
                         await probe.PublishAsync(topic, payload, 2);
                         completed.Add(payload);
+                        if (Volatile.Read(ref restartsDone) == restarts)
+                        {
+                            completedSteady.Add(payload);
+                        }
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !stopPublishing.IsCancellationRequested)
                     {
@@ -95,19 +101,24 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
             {
                 await broker.RestartAsync(); // SIGKILL, then start again
             }
+
+            Interlocked.Increment(ref restartsDone);
         }
 
         await WaitForAsync(() => completed.Count >= (restarts + 1) * 150, "150 messages after the last restart");
         await stopPublishing.CancelAsync();
         await publisher;
-        var mustArrive = completed.ToHashSet();
+        // A SIGKILLed mosquitto loses what it completed but had not yet saved (autosave runs in its
+        // loop, not before PUBCOMP): the broker's crash window, not the modem's. There, what must arrive
+        // is what the broker completed after the last restart; duplicates are never allowed.
+        var mustArrive = stop == OutboundTruthTests.Stop.Graceful ? completed.ToHashSet() : completedSteady.ToHashSet();
         await WaitForAsync(() => mustArrive.All(received.ContainsKey), "every completed message at the host", TimeSpan.FromSeconds(60));
         await Task.Delay(1000); // a late duplicate would show now
         await stopReading.CancelAsync();
         await reader;
 
         var duplicates = received.Where(kv => kv.Value > 1).Select(kv => $"{kv.Key} x{kv.Value}").ToList();
-        output.WriteLine($"{stop}: {attempted} attempted, {mustArrive.Count} completed by the broker, {received.Count} distinct at the host, {duplicates.Count} duplicated");
+        output.WriteLine($"{stop}: {attempted} attempted, {completed.Count} completed by the broker ({mustArrive.Count} required), {received.Count} distinct at the host, {duplicates.Count} duplicated");
         Assert.True(duplicates.Count == 0, "Delivered more than once: " + string.Join(", ", duplicates.Take(20)) + "\n" + modem.Process.StdErr);
     }
 

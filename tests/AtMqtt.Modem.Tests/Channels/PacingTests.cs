@@ -32,8 +32,9 @@ public sealed class PacingTests(ITestOutputHelper output)
             Assert.True(watch.Elapsed >= PacedPipe.TimeFor(received, baud) * 0.95, $"{received} bytes after {watch.Elapsed}");
         }
 
+        // A lower bound only: how much slower than the UART a loaded machine is belongs to the benchmark.
         Report(bytes, baud, watch.Elapsed);
-        Assert.InRange(watch.Elapsed, PacedPipe.TimeFor(bytes, baud) * 0.95, PacedPipe.TimeFor(bytes, baud) * 3 + TimeSpan.FromMilliseconds(200));
+        Assert.True(watch.Elapsed >= PacedPipe.TimeFor(bytes, baud) * 0.95, $"{bytes} bytes in {watch.Elapsed}");
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class PacingTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         await paced.Output.WriteAsync(new byte[96]); // 100 ms at 9600
         Report(96, 9600, watch.Elapsed);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(99), TimeSpan.FromMilliseconds(600));
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(99), $"96 bytes in {watch.Elapsed}");
         var read = await host.Input.ReadAsync();
         Assert.Equal(96, read.Buffer.Length);
     }
@@ -66,8 +67,9 @@ public sealed class PacingTests(ITestOutputHelper output)
         Assert.Equal([115200], changes);
 
         watch.Restart();
-        await paced.Output.WriteAsync(new byte[115]); // 10 ms at 115200, ~1 s at 1200
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"took {watch.Elapsed}");
+        // 100 ms at 115200, 9.6 s at 1200: the bound tells the two rates apart with seconds to spare.
+        await paced.Output.WriteAsync(new byte[1152]);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
     [Fact]
@@ -83,13 +85,14 @@ public sealed class PacingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ThePacedProgram_IsSlowerThanTheUnpacedOne()
+    public async Task ThePacedProgram_IsNeverFasterThanTheUart()
     {
-        var unpaced = await TimeGmrAsync([]);
+        // A physical bound, true at any load: the bytes of the exchange cannot cross a 9600 baud line in
+        // less than bytes * 10 / 9600 s (the first byte of each direction passes at once). No comparison
+        // with an unpaced run: which of two wall-clock times is shorter depends on the machine's load.
         var paced = await TimeGmrAsync(["--baud", "9600"]);
-        output.WriteLine($"AT+GMR: unpaced {unpaced.Time.TotalMilliseconds:0.0} ms, at 9600 baud {paced.Time.TotalMilliseconds:0.0} ms for {paced.Bytes} bytes");
-        Assert.True(paced.Time > unpaced.Time, $"paced {paced.Time} <= unpaced {unpaced.Time}");
-        Assert.True(paced.Time >= PacedPipe.TimeFor(paced.Bytes, 9600) * 0.95, $"{paced.Bytes} bytes in {paced.Time}");
+        output.WriteLine($"AT+GMR at 9600 baud: {paced.Time.TotalMilliseconds:0.0} ms for {paced.Bytes} bytes");
+        Assert.True(paced.Time >= PacedPipe.TimeFor(paced.Bytes - 2, 9600), $"{paced.Bytes} bytes in {paced.Time}");
     }
 
     [Fact]
@@ -110,10 +113,17 @@ public sealed class PacingTests(ITestOutputHelper output)
         // The first byte of each direction passes at once, so allow a few byte times of slack.
         Assert.True(took >= PacedPipe.TimeFor(27 + 27 + 6, 1200) * 0.95, $"took {took}");
 
+        // Four AT+GMR take seconds at 1200 baud and milliseconds at 115200: half the 1200 baud time tells
+        // the rates apart with a wide margin for a loaded machine.
         watch.Restart();
-        string gmr = await Session.CommandAsync(host, "AT+GMR", "\r");
-        output.WriteLine($"AT+GMR at 115200: {gmr.Length} bytes in {watch.Elapsed.TotalMilliseconds:0.0} ms");
-        Assert.True(watch.Elapsed < PacedPipe.TimeFor(gmr.Length, 1200) / 2, $"AT+GMR took {watch.Elapsed}");
+        int gmrBytes = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            gmrBytes += (await Session.CommandAsync(host, "AT+GMR", "\r")).Length;
+        }
+
+        output.WriteLine($"4 x AT+GMR at 115200: {gmrBytes} bytes in {watch.Elapsed.TotalMilliseconds:0.0} ms");
+        Assert.True(watch.Elapsed < PacedPipe.TimeFor(gmrBytes, 1200) / 2, $"4 x AT+GMR took {watch.Elapsed}");
         await Session.ExpectAsync(host, "AT+UART_CUR?", "+UART_CUR:115200,8,1,0,0\r\n\r\nOK\r\n", "\r");
 
         // AT+RST loads the saved setting (AT+UART_DEF, which --baud made 1200) and says ready at it.

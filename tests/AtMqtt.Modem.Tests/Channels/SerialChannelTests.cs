@@ -42,9 +42,12 @@ public sealed class SerialChannelTests(MosquittoFixture mosquitto) : IClassFixtu
         await host.DisposeAsync();
         first.Dispose();
 
-        // The adapter is unplugged and plugged back in: a new device node under the same name.
-        await modem.WaitForStdErrAsync("went away", Session.Timeout);
+        // The adapter is unplugged: its name goes first. Waiting for the kernel to drop /dev/pts/N is no
+        // event the test owns: another program may be handed the same N at once, and the path then lives on.
         File.Delete(link);
+        await modem.WaitForStdErrAsync("went away", TimeSpan.FromSeconds(60));
+
+        // ... and plugged back in: a new device node under the same name.
         using var second = TestPty.Create();
         File.CreateSymbolicLink(link, second.SlavePath);
         await using var again = new AtHost(second.Master);
