@@ -92,6 +92,20 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public void Allow(string clientId) => _refused.TryRemove(clientId, out _);
 
+    /// <summary>
+    /// Waits until the broker holds a retained message on <paramref name="topic"/>: a QoS 0 publish has no
+    /// acknowledgement, so its OK says nothing about when the broker has it.
+    /// </summary>
+    public async Task WaitRetainedAsync(string topic, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!(await Server.GetRetainedMessagesAsync()).Any(m => m.Topic == topic))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"No retained message on {topic} after {timeout}");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>An independent client of this broker.</summary>
     public Task<MqttProbe> ProbeAsync() => MqttProbe.ConnectAsync(FreePort.Host, Port);
 

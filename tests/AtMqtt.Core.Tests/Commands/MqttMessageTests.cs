@@ -31,7 +31,9 @@ public class MessageTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
 
         if (retain == 1)
         {
-            // A retained message is seen with its flag by a subscriber that comes later.
+            // A retained message is seen with its flag by a subscriber that comes later (once the
+            // broker has it: subscribed earlier, the probe would get it live, without the flag).
+            await broker.WaitRetainedAsync(topic, InMemoryModem.Timeout);
             await probe.SubscribeAsync(topic, 2);
         }
 
