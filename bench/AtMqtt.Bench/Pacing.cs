@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using AtMqtt.TestSupport;
+using AtMqtt.Testing;
 
 namespace AtMqtt.Bench;
 

@@ -5,7 +5,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using AtMqtt.TestSupport;
+using AtMqtt.Testing;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AtMqtt.Bench.Harness;
-using AtMqtt.TestSupport;
+using AtMqtt.Testing;
 
 namespace AtMqtt.Bench;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using AtMqtt.Client.Tests.Harness;
-using AtMqtt.TestSupport;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;

@@ -1,5 +1,4 @@
 using AtMqtt.Client.Tests.Harness;
-using AtMqtt.TestSupport;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;

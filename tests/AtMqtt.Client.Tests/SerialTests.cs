@@ -2,7 +2,6 @@ using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using AtMqtt.Client.Tests.Harness;
 using AtMqtt.Core;
-using AtMqtt.TestSupport;
 using Microsoft.Win32.SafeHandles;
 using Xunit;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Diagnostics;
 using AtMqtt.Client.Tests.Harness;
-using AtMqtt.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 

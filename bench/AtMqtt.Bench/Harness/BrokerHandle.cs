@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using AtMqtt.TestSupport;
+using AtMqtt.Testing;
 
 namespace AtMqtt.Bench.Harness;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
-using AtMqtt.TestSupport;
+using AtMqtt.Testing;
 
 namespace AtMqtt.Bench.Harness;
 

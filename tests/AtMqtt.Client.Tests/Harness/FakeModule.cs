@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Text;
-using AtMqtt.TestSupport;
 using Xunit;
 
 namespace AtMqtt.Client.Tests.Harness;

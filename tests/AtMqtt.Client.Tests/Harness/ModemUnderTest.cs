@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using AtMqtt.Core;
-using AtMqtt.TestSupport;
 
 namespace AtMqtt.Client.Tests.Harness;
 

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AtMqtt.EndToEnd.Tests.Reliability;
+
+/// <summary>
+/// Issue 11, item 9: QoS 2 in is exactly once across broker restarts. A QoS 2 stream flows from an
+/// independent publisher to the host through a persistent session while mosquitto (persistence on,
+/// saved at every change; the publisher pauses before a SIGKILL) is restarted three times in the
+/// middle of it, while deliveries to the modem flow: every message the broker
+/// acknowledged (PUBCOMP) reaches the host, and none reaches it twice, although mosquitto, restarted
+/// from its file, sends again as DUP PUBLISHes messages whose PUBREL it had already sent.
+/// </summary>
+public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(OutboundTruthTests.Stop.Graceful)]
+    [InlineData(OutboundTruthTests.Stop.Killed)]
+    public async Task Qos2In_ThroughBrokerRestarts_ReachesTheHostExactlyOnce(OutboundTruthTests.Stop stop)
+    {
+        const int restarts = 3;
+        await using var broker = await MosquittoBroker.StartAsync(
+            ["persistence true", $"persistence_location {MosquittoBroker.DirPlaceholder}/", "autosave_on_changes true", "autosave_interval 1"]);
+        string topic = "once/" + Guid.NewGuid().ToString("N")[..10];
+        await using var modem = await LiveModem.StartAsync();
+        await modem.ConnectLinkAsync("once-" + Guid.NewGuid().ToString("N")[..10], broker.Port, reconnect: 1, connCfg: "AT+MQTTCONNCFG=0,10,1,\"\",\"\",0,0");
+        await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",2");
+
+        var received = new ConcurrentDictionary<string, int>();
+        var hostStream = new HostStream();
+        using var stopReading = new CancellationTokenSource();
+        var reader = Task.Run(async () =>
+        {
+            while (!stopReading.IsCancellationRequested)
+            {
+                foreach (var item in hostStream.Feed(await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500))))
+                {
+                    if (item.IsMessage)
+                    {
+                        received.AddOrUpdate(item.Payload!, 1, (_, n) => n + 1);
+                    }
+                }
+            }
+        });
+
+        // The publisher: QoS 2, one at a time; what the broker completed (PUBCOMP) must arrive once.
+        var completed = new ConcurrentBag<string>();
+        var completedSteady = new ConcurrentBag<string>(); // after the last restart
+        int restartsDone = 0;
+        int attempted = 0;
+
+        // Closed for a moment before a SIGKILL, so that mosquitto's file holds every message it
+        // completed: what it acknowledges in its last milliseconds is lost by mosquitto itself.
+        Task publishing = Task.CompletedTask;
+        using var stopPublishing = new CancellationTokenSource();
+        var publisher = Task.Run(async () =>
+        {
+            MqttProbe? probe = null;
+            try
+            {
+                while (!stopPublishing.IsCancellationRequested)
+                {
+                    await Volatile.Read(ref publishing);
+                    try
+                    {
+                        probe ??= await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
+                        string payload = $"m{attempted++:D6}";
+                        await probe.PublishAsync(topic, payload, 2);
+                        completed.Add(payload);
+                        if (Volatile.Read(ref restartsDone) == restarts)
+                        {
+                            completedSteady.Add(payload);
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !stopPublishing.IsCancellationRequested)
+                    {
+                        // The broker is restarting: connect again.
+                        if (probe is not null)
+                        {
+                            await probe.DisposeAsync();
+                            probe = null;
+                        }
+
+                        await Task.Delay(100);
+                    }
+                }
+            }
+            finally
+            {
+                if (probe is not null)
+                {
+                    await probe.DisposeAsync();
+                }
+            }
+        });
+
+        for (int i = 0; i < restarts; i++)
+        {
+            await WaitForAsync(() => completed.Count >= (i + 1) * 150, $"150 more messages before restart {i + 1}");
+            if (stop == OutboundTruthTests.Stop.Graceful)
+            {
+                await Brokers.RestartGracefullyAsync(broker);
+            }
+            else
+            {
+                var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref publishing, paused.Task);
+                await Task.Delay(1500);
+                await broker.RestartAsync(); // SIGKILL, then start again
+                Volatile.Write(ref publishing, Task.CompletedTask);
+                paused.SetResult();
+            }
+
+            Interlocked.Increment(ref restartsDone);
+        }
+
+        await WaitForAsync(() => completed.Count >= (restarts + 1) * 150, "150 messages after the last restart");
+        await stopPublishing.CancelAsync();
+        await publisher;
+        // A SIGKILLed mosquitto loses what it completed but had not yet saved (autosave runs in its
+        // loop, not before PUBCOMP): the broker's crash window, not the modem's. There, what must arrive
+        // is what the broker completed after the last restart; duplicates are never allowed.
+        var mustArrive = stop == OutboundTruthTests.Stop.Graceful ? completed.ToHashSet() : completedSteady.ToHashSet();
+        await WaitForAsync(() => mustArrive.All(received.ContainsKey), "every completed message at the host", TimeSpan.FromSeconds(60));
+        await Task.Delay(1000); // a late duplicate would show now
+        await stopReading.CancelAsync();
+        await reader;
+
+        var duplicates = received.Where(kv => kv.Value > 1).Select(kv => $"{kv.Key} x{kv.Value}").ToList();
+        output.WriteLine($"{stop}: {attempted} attempted, {completed.Count} completed by the broker ({mustArrive.Count} required), {received.Count} distinct at the host, {duplicates.Count} duplicated");
+        Assert.True(duplicates.Count == 0, "Delivered more than once: " + string.Join(", ", duplicates.Take(20)) + "\n" + modem.Process.StdErr);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what, TimeSpan? limit = null)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(sw.Elapsed < (limit ?? TimeSpan.FromSeconds(90)), "Timed out waiting for " + what);
+            await Task.Delay(50);
+        }
+    }
+}

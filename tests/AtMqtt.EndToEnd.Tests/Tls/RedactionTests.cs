@@ -1,0 +1,75 @@
+using Xunit;
+
+namespace AtMqtt.EndToEnd.Tests.Tls;
+
+/// <summary>
+/// The program at <c>--log-level Trace</c>, provisioned through its options, writes neither the PSK nor
+/// the client's private key to stderr, on success or on failure.
+/// </summary>
+public sealed class RedactionTests(PskBrokerFixture psk, TlsBrokerFixture tls) : IClassFixture<PskBrokerFixture>, IClassFixture<TlsBrokerFixture>
+{
+    [Theory]
+    [InlineData("--psk")]
+    [InlineData("--psk-file")]
+    public async Task Trace_logs_never_contain_the_psk(string option)
+    {
+        string value = option == "--psk" ? $"{PskBrokerFixture.Identity}:{psk.KeyHex}" : psk.PskFile;
+        await using var modem = await ModemUnderTest.ProcessAsync(option, value, "--log-level", "Trace");
+
+        // Success, publish, then a handshake failure (a plain listener), each logged at Trace.
+        await modem.UserCfgAsync(2, Unique.Id("redact-psk"));
+        await modem.ConnectAsync(2, psk.PskPort);
+        await modem.OkAsync($"AT+MQTTPUB=0,\"{Unique.Topic("redact")}\",\"x\",1,0");
+        await modem.OkAsync("AT+MQTTCLEAN=0");
+        await modem.UserCfgAsync(2, Unique.Id("redact-psk-fail"));
+        await modem.ConnectFailsAsync(psk.Port, errCode: null);
+
+        string logs = await modem.LogContainsAsync("TLS-PSK handshake");
+        Assert.Contains("Connected to", logs, StringComparison.Ordinal);
+        PskTests.AssertNoKey(logs, psk.Key);
+    }
+
+    [Fact]
+    public async Task Trace_logs_never_contain_the_client_key()
+    {
+        await using var modem = await ModemUnderTest.ProcessAsync(
+            "--dialect", "esp-at", "--ca", tls.CaFile, "--client-cert", tls.ClientCertFile, "--client-key", tls.ClientKeyFile, "--log-level", "Trace");
+
+        await modem.UserCfgAsync(5, Unique.Id("redact-cert"));
+        await modem.ConnectAsync(5, tls.MutualPort);
+        await modem.OkAsync($"AT+MQTTPUB=0,\"{Unique.Topic("redact")}\",\"x\",1,0");
+        await modem.OkAsync("AT+MQTTCLEAN=0");
+        await modem.UserCfgAsync(5, Unique.Id("redact-cert-fail"));
+        await modem.ConnectFailsAsync(tls.DnsOnlyPort, errCode: null);
+
+        string logs = await modem.LogContainsAsync("does not name");
+        Assert.False(logs.Contains(tls.Client.KeyPemBody, StringComparison.Ordinal), $"the private key appears in the log:\n{logs}");
+        foreach (string line in tls.Client.KeyPem.Split('\n').Where(l => l.Length >= 16 && !l.StartsWith("-----", StringComparison.Ordinal)))
+        {
+            Assert.False(logs.Contains(line, StringComparison.Ordinal), $"a line of the private key ({line}) appears in the log:\n{logs}");
+        }
+    }
+
+    /// <summary>A key that does not parse is refused by naming the option, not by repeating the key.</summary>
+    [Fact]
+    public async Task A_malformed_psk_option_is_refused_without_echoing_the_key()
+    {
+        const string secret = "not-hex-but-secret-9f3a";
+        await using var process = await ModemProcess.StartAsync([$"--psk", $"{PskBrokerFixture.Identity}:{secret}"], null);
+        Assert.Equal(2, await process.WaitForExitAsync(LiveModem.Timeout));
+        Assert.Contains("--psk", process.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, process.StdErr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The same for ATMQTT_PSK: the message names the variable, not the key.</summary>
+    [Fact]
+    public async Task A_malformed_ATMQTT_PSK_is_refused_without_echoing_the_key()
+    {
+        const string secret = "not-hex-but-secret-5c1e";
+        var environment = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{secret}" };
+        await using var process = await ModemProcess.StartAsync([], environment);
+        Assert.Equal(2, await process.WaitForExitAsync(LiveModem.Timeout));
+        Assert.Contains("ATMQTT_PSK: the key is not hexadecimal.", process.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, process.StdErr, StringComparison.Ordinal);
+    }
+}

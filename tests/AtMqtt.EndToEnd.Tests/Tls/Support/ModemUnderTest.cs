@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+using AtMqtt.Core;
+using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Mqtt.Transport;
+using Xunit;
+
+namespace AtMqtt.EndToEnd.Tests.Tls.Support;
+
+/// <summary>
+/// The real modem, either in this process (a <see cref="Modem"/> over in-memory pipes, its logs captured)
+/// or as the atmqtt program on stdio (so the command-line options are what provisions it). Either way an
+/// <see cref="AtHost"/> talks to it and the opening <c>ready</c> has been consumed.
+/// </summary>
+public sealed class ModemUnderTest : IAsyncDisposable
+{
+    /// <summary>Generous for one successful command on a loaded two-core machine.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>A failing AT+MQTTCONN must answer within this (its own default timeout is 15 s).</summary>
+    public static readonly TimeSpan FailFast = TimeSpan.FromSeconds(5);
+
+    private readonly Modem? _modem;
+    private readonly Task _run = Task.CompletedTask;
+    private readonly CapturingLoggerFactory? _logs;
+    private readonly ModemProcess? _process;
+
+    private ModemUnderTest(Dialect dialect, AtHost host, Modem? modem, Task run, CapturingLoggerFactory? logs, ModemProcess? process)
+    {
+        Dialect = dialect;
+        Host = host;
+        _modem = modem;
+        _run = run;
+        _logs = logs;
+        _process = process;
+    }
+
+    public Dialect Dialect { get; }
+
+    public AtHost Host { get; }
+
+    /// <summary>The program (<see cref="ProcessAsync(string[])"/>); null in process.</summary>
+    public ModemProcess? Process => _process;
+
+    /// <summary>Everything logged so far: the captured log (in process) or the program's stderr.</summary>
+    public string Logs => _logs?.Text ?? _process!.StdErr;
+
+    /// <summary>A <see cref="Modem"/> in this process, provisioned with <paramref name="credentials"/>; every log level captured.</summary>
+    public static async Task<ModemUnderTest> InProcessAsync(Dialect dialect, TlsCredentials? credentials = null)
+    {
+        var toModem = new Pipe();
+        var fromModem = new Pipe();
+        var logs = new CapturingLoggerFactory();
+        var modem = new Modem(new ModemOptions { Dialect = dialect, Credentials = credentials ?? TlsCredentials.None, LoggerFactory = logs });
+        var run = modem.RunAsync(new DuplexPipe(toModem.Reader, fromModem.Writer));
+        var host = new AtHost(fromModem.Reader.AsStream(), toModem.Writer.AsStream());
+        var m = new ModemUnderTest(dialect, host, modem, run, logs, null);
+        await m.ExpectReadyAsync();
+        return m;
+    }
+
+    /// <summary>The atmqtt program on stdio with <paramref name="args"/> (add <c>--dialect esp-at</c> yourself).</summary>
+    public static Task<ModemUnderTest> ProcessAsync(params string[] args) => ProcessAsync(null, args);
+
+    /// <summary>The atmqtt program on stdio with <paramref name="args"/> and extra <paramref name="environment"/> variables.</summary>
+    public static async Task<ModemUnderTest> ProcessAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        var process = await ModemProcess.StartAsync(args, environment);
+        var dialect = args.Contains("esp-at") ? Dialect.EspAt() : Dialect.Seed;
+        var m = new ModemUnderTest(dialect, process.CreateStdioHost(), null, Task.CompletedTask, null, process);
+        try
+        {
+            await m.ExpectReadyAsync();
+        }
+        catch
+        {
+            await m.DisposeAsync();
+            throw;
+        }
+
+        return m;
+    }
+
+    /// <summary>Sends <paramref name="line"/> and returns everything through its final result, the echo included.</summary>
+    public Task<string> CommandAsync(string line, TimeSpan? timeout = null) => Host.CommandAsync(line, timeout ?? Timeout);
+
+    /// <summary>Sends <paramref name="line"/> and asserts the exact bytes: its echo, then <paramref name="response"/>.</summary>
+    public async Task ExpectAsync(string line, string response, TimeSpan? timeout = null)
+    {
+        string actual = await CommandAsync(line, timeout);
+        Assert.Equal(AtHost.Escape(line + "\r\n" + response), AtHost.Escape(actual));
+    }
+
+    public Task OkAsync(string line) => ExpectAsync(line, "\r\nOK\r\n");
+
+    /// <summary>
+    /// Sends <paramref name="line"/> and asserts that exactly its echo and <paramref name="response"/> arrive,
+    /// and nothing more for a moment (for responses with more than one final result, like AT+RST's OK and ready).
+    /// </summary>
+    public async Task ExpectExactlyAsync(string line, string response)
+    {
+        string expected = line + "\r\n" + response;
+        await Host.SendAsync(line + "\r\n");
+        string actual;
+        try
+        {
+            actual = Encoding.Latin1.GetString(await Host.ReadExactlyAsync(Encoding.UTF8.GetByteCount(expected), Timeout));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"Expected \"{AtHost.Escape(expected)}\". {ex.Message}", ex);
+        }
+
+        actual += await Host.DrainAsync(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(AtHost.Escape(expected), AtHost.Escape(actual));
+    }
+
+    /// <summary>Waits for exactly <paramref name="expected"/> (an unsolicited line) and consumes it.</summary>
+    public async Task ExpectUrcAsync(string expected)
+    {
+        var bytes = await Host.ReadExactlyAsync(Encoding.UTF8.GetByteCount(expected), Timeout);
+        Assert.Equal(AtHost.Escape(expected), AtHost.Escape(Encoding.Latin1.GetString(bytes)));
+    }
+
+    /// <summary>AT+MQTTUSERCFG with the scheme, a client id and the WebSocket path.</summary>
+    public Task UserCfgAsync(int scheme, string clientId, string path = "") =>
+        OkAsync($"AT+MQTTUSERCFG=0,{scheme},\"{clientId}\",\"\",\"\",0,0,\"{path}\"");
+
+    /// <summary>The exact +MQTTCONNECTED line (no CR LF) for this dialect and the loopback host.</summary>
+    public string ConnectedLine(int scheme, int port, string path = "", int reconnect = 0) => Dialect.QuotedPortAndPath
+        ? string.Create(CultureInfo.InvariantCulture, $"+MQTTCONNECTED:0,{scheme},\"{FreePort.Host}\",\"{port}\",\"{path}\",{reconnect}")
+        : string.Create(CultureInfo.InvariantCulture, $"+MQTTCONNECTED:0,{scheme},\"{FreePort.Host}\",{port},{reconnect}");
+
+    /// <summary>AT+MQTTCONN to 127.0.0.1:<paramref name="port"/>; asserts the exact <c>+MQTTCONNECTED</c> and <c>OK</c>.</summary>
+    public Task ConnectAsync(int scheme, int port, string path = "", int reconnect = 0) =>
+        ExpectAsync(ConnLine(port, reconnect), ConnectedLine(scheme, port, path, reconnect) + "\r\n\r\nOK\r\n");
+
+    /// <summary>
+    /// AT+MQTTCONN to 127.0.0.1:<paramref name="port"/> that must fail quickly: exactly
+    /// <c>+MQTTDISCONNECTED:0</c>, the ERR CODE (when <paramref name="errCode"/> is given; AT+SYSLOG=1 must be on) and
+    /// <c>ERROR</c>, within <see cref="FailFast"/>; then the modem still answers <c>AT</c>.
+    /// </summary>
+    public async Task ConnectFailsAsync(int port, uint? errCode)
+    {
+        var watch = Stopwatch.StartNew();
+        string err = errCode is { } code ? string.Create(CultureInfo.InvariantCulture, $"ERR CODE:0x{code:x8}\r\n") : "";
+        await ExpectAsync(ConnLine(port), $"+MQTTDISCONNECTED:0\r\n{err}\r\nERROR\r\n");
+        watch.Stop();
+        Assert.True(watch.Elapsed < FailFast, $"AT+MQTTCONN took {watch.Elapsed.TotalSeconds:F1} s to fail (at most {FailFast.TotalSeconds} s expected). Logs:\n{Logs}");
+        await OkAsync("AT");
+    }
+
+    /// <summary>Waits until the logs contain <paramref name="text"/> (stderr of a process arrives asynchronously).</summary>
+    public async Task<string> LogContainsAsync(string text)
+    {
+        if (_process is not null)
+        {
+            return await _process.WaitForStdErrAsync(text, Timeout);
+        }
+
+        string logs = Logs;
+        Assert.True(logs.Contains(text, StringComparison.Ordinal), $"expected the log to contain \"{text}\". Log:\n{logs}");
+        return logs;
+    }
+
+    /// <summary>The last log line that contains <paramref name="text"/> (empty if none).</summary>
+    public string LastLogLine(string text) =>
+        Logs.Split('\n').LastOrDefault(l => l.Contains(text, StringComparison.Ordinal)) ?? "";
+
+    /// <summary>
+    /// Both directions through the broker: the modem subscribes and receives what <paramref name="probe"/>
+    /// publishes, then publishes (QoS 1) what the probe receives.
+    /// </summary>
+    public async Task RoundTripAsync(MqttProbe probe, string topicPrefix)
+    {
+        string down = topicPrefix + "/down";
+        string up = topicPrefix + "/up";
+        await probe.SubscribeAsync(up, 1);
+        await OkAsync($"AT+MQTTSUB=0,\"{down}\",1");
+        await probe.PublishAsync(down, "to-modem", qos: 1);
+        await ExpectUrcAsync($"+MQTTSUBRECV:0,\"{down}\",8,to-modem\r\n");
+        await OkAsync($"AT+MQTTPUB=0,\"{up}\",\"from-modem\",1,0");
+        var message = await probe.NextAsync(Timeout);
+        Assert.Equal(up, message.Topic);
+        Assert.Equal("from-modem", message.PayloadText);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        if (_modem is not null)
+        {
+            try
+            {
+                await _run.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+            }
+
+            await _modem.DisposeAsync();
+        }
+
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+    }
+
+    private static string ConnLine(int port, int reconnect = 0) =>
+        string.Create(CultureInfo.InvariantCulture, $"AT+MQTTCONN=0,\"{FreePort.Host}\",{port},{reconnect}");
+
+    private async Task ExpectReadyAsync()
+    {
+        var ready = await Host.ReadExactlyAsync(7, Timeout);
+        Assert.Equal("ready\\r\\n", AtHost.Escape(Encoding.Latin1.GetString(ready)));
+    }
+
+    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+
+namespace AtMqtt.Modem.Tests.Channels;
+
+/// <summary>
+/// --tcp-connect HOST:PORT: the test is an emulator whose UART is a listening socket (Renode's
+/// server socket terminal, QEMU's -serial tcp::PORT,server=on) that comes and goes.
+/// </summary>
+public sealed class TcpConnectChannelTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
+{
+    [Fact]
+    public async Task RetriesUntilTheListenerAnswers_AndReconnectsWhenItGoesAway()
+    {
+        int port = FreePort.Get();
+        await using var modem = await Session.StartModemAsync("to answer", "--tcp-connect", $"127.0.0.1:{port}");
+
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        var host = await AcceptAsync(listener);
+        await Session.ExpectBytesAsync(host, "ready\r\n");
+        await Session.ConnectAsync(host, Session.Unique("connect-cid"), mosquitto.Port);
+        await host.CommandAsync("ATE0", Session.Timeout);
+
+        // The emulator stops: its socket and its listener go away.
+        await host.DisposeAsync();
+        listener.Stop();
+        await modem.WaitForStdErrAsync("went away; reconnecting", Session.Timeout);
+        await Task.Delay(700); // at least one refused attempt
+
+        listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        try
+        {
+            await using var again = await AcceptAsync(listener);
+            await Session.ExpectBytesAsync(again, "ready\r\n");
+            string response = await again.CommandAsync("AT+MQTTCONN?", Session.Timeout);
+            Assert.Equal(AtHost.Escape($"+MQTTCONN:0,connected,1,\"127.0.0.1\",{mosquitto.Port},0\r\n\r\nOK\r\n"), AtHost.Escape(response));
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static async Task<AtHost> AcceptAsync(TcpListener listener)
+    {
+        using var timeout = new CancellationTokenSource(Session.Timeout);
+        var socket = await listener.AcceptSocketAsync(timeout.Token);
+        socket.NoDelay = true;
+        return new AtHost(new NetworkStream(socket, ownsSocket: true));
+    }
+}

@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace AtMqtt.Testing;
+
+/// <summary>
+/// Runs the real modem program (<c>dotnet atmqtt.dll ...</c>) as a child process with stdin, stdout
+/// and stderr redirected. Stderr (logs) is collected in the background; stdout is left to the test
+/// (e.g. for the stdio channel via <see cref="CreateStdioHost"/>).
+/// </summary>
+public sealed class ModemProcess : IAsyncDisposable
+{
+    /// <summary>Environment variable that overrides where atmqtt.dll is looked for.</summary>
+    public const string DllOverrideVariable = "ATMQTT_DLL";
+
+    private const string DllName = "atmqtt.dll";
+
+    /// <summary>The environment variables the modem reads secrets from; only a test's own <c>environment</c> sets them.</summary>
+    private static readonly string[] SecretVariables = ["ATMQTT_PSK", "ATMQTT_WIFI"];
+
+    private readonly Process _process;
+    private readonly object _stderrLock = new();
+    private readonly StringBuilder _stderr = new();
+    private TaskCompletionSource _stderrChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _disposed;
+
+    private ModemProcess(Process process, string dllPath)
+    {
+        _process = process;
+        DllPath = dllPath;
+    }
+
+    /// <summary>The atmqtt.dll that was started.</summary>
+    public string DllPath { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Exit code; only valid once <see cref="HasExited"/> is true.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The modem's standard input (raw bytes).</summary>
+    public Stream Stdin => _process.StandardInput.BaseStream;
+
+    /// <summary>The modem's standard output (raw bytes). Nothing else reads it.</summary>
+    public Stream Stdout => _process.StandardOutput.BaseStream;
+
+    /// <summary>Everything the modem wrote to stderr so far, one line per log line.</summary>
+    public string StdErr
+    {
+        get
+        {
+            lock (_stderrLock)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>dotnet atmqtt.dll args...</c>.</summary>
+    public static Task<ModemProcess> StartAsync(params string[] args) => StartAsync(args, null);
+
+    /// <summary>
+    /// Starts <c>dotnet atmqtt.dll args...</c> with extra environment variables (a null value removes one).
+    /// ATMQTT_PSK and ATMQTT_WIFI are not inherited: they are set only when given here.
+    /// <paramref name="dllPath"/> overrides <see cref="FindModemDll"/>.
+    /// </summary>
+    public static Task<ModemProcess> StartAsync(
+        IEnumerable<string> args,
+        IReadOnlyDictionary<string, string?>? environment,
+        string? dllPath = null)
+    {
+        var dll = dllPath is null ? FindModemDll() : Path.GetFullPath(dllPath);
+        var psi = new ProcessStartInfo(FindDotnet())
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardErrorEncoding = Encoding.UTF8,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        // A secret set in the test run's own environment must not provision every modem under test.
+        foreach (var secret in SecretVariables)
+        {
+            psi.Environment.Remove(secret);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(key);
+            }
+            else
+            {
+                psi.Environment[key] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = psi };
+        var modem = new ModemProcess(process, dll);
+        process.ErrorDataReceived += (_, e) => modem.AppendStderr(e.Data);
+        process.Start();
+        process.BeginErrorReadLine();
+        return Task.FromResult(modem);
+    }
+
+    /// <summary>
+    /// Finds atmqtt.dll: <c>$ATMQTT_DLL</c>, next to the test assembly, then the modem project's build
+    /// output under the repository root (current configuration first, then the newest build).
+    /// </summary>
+    public static string FindModemDll()
+    {
+        var searched = new List<string>();
+
+        var overridePath = Environment.GetEnvironmentVariable(DllOverrideVariable);
+        if (!string.IsNullOrEmpty(overridePath))
+        {
+            if (IsRunnable(overridePath))
+            {
+                return Path.GetFullPath(overridePath);
+            }
+
+            searched.Add(overridePath);
+        }
+
+        var local = Path.Combine(AppContext.BaseDirectory, DllName);
+        if (IsRunnable(local))
+        {
+            return local;
+        }
+
+        searched.Add(local);
+
+        var root = FindRepoRoot();
+        if (root is not null)
+        {
+            var bin = Path.Combine(root, "src", "AtMqtt.Modem", "bin");
+            var config = typeof(ModemProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+            var preferred = Path.Combine(bin, config, "net10.0", DllName);
+            if (IsRunnable(preferred))
+            {
+                return preferred;
+            }
+
+            searched.Add(preferred);
+            if (Directory.Exists(bin))
+            {
+                var newest = Directory.EnumerateFiles(bin, DllName, SearchOption.AllDirectories)
+                    .Where(IsRunnable)
+                    .OrderByDescending(File.GetLastWriteTimeUtc)
+                    .FirstOrDefault();
+                if (newest is not null)
+                {
+                    return newest;
+                }
+            }
+        }
+
+        throw new FileNotFoundException(
+            $"Could not find a runnable {DllName} (with atmqtt.runtimeconfig.json beside it). Build src/AtMqtt.Modem " +
+            $"or set {DllOverrideVariable}. Searched: {string.Join(", ", searched)}; repo root: {root ?? "(not found)"}");
+    }
+
+    /// <summary>
+    /// The arguments as every user of the machine can read them (<c>/proc/PID/cmdline</c>, Linux),
+    /// separated by spaces.
+    /// </summary>
+    public string VisibleCommandLine() => File.ReadAllText($"/proc/{Pid}/cmdline").Replace('\0', ' ');
+
+    /// <summary>An <see cref="AtHost"/> over the modem's stdout (read) and stdin (write).</summary>
+    public AtHost CreateStdioHost() => new(Stdout, Stdin);
+
+    /// <summary>Kills the whole process tree immediately (SIGKILL).</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code; throws <see cref="TimeoutException"/> otherwise.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException(
+                $"Modem (pid {_process.Id}) still running after {timeout.TotalMilliseconds:0} ms. Stderr:\n{StdErr}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until stderr contains <paramref name="text"/>; returns the whole stderr so far.</summary>
+    public async Task<string> WaitForStdErrAsync(string text, TimeSpan? timeout = null)
+    {
+        var t = timeout ?? TimeSpan.FromSeconds(10);
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            Task changed;
+            lock (_stderrLock)
+            {
+                var all = _stderr.ToString();
+                if (all.Contains(text, StringComparison.Ordinal))
+                {
+                    return all;
+                }
+
+                changed = _stderrChanged.Task;
+            }
+
+            var remaining = t - sw.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Modem stderr did not contain \"{text}\" within {t.TotalMilliseconds:0} ms. Stderr:\n{StdErr}");
+            }
+
+            if (_process.HasExited)
+            {
+                // Output may still be flushing; give it a moment, then give up.
+                await _process.WaitForExitAsync();
+                if (!StdErr.Contains(text, StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException(
+                        $"Modem exited (code {_process.ExitCode}) before stderr contained \"{text}\". Stderr:\n{StdErr}");
+                }
+
+                continue;
+            }
+
+            try
+            {
+                // Poll periodically too, so an exit is noticed even without new output.
+                await changed.WaitAsync(remaining < TimeSpan.FromMilliseconds(200) ? remaining : TimeSpan.FromMilliseconds(200));
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Kill();
+        try
+        {
+            await WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            // Nothing more can be done; do not mask the test's own outcome.
+        }
+
+        _process.Dispose();
+    }
+
+    private static bool IsRunnable(string dll) =>
+        File.Exists(dll) && File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json"));
+
+    private static string? FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AtMqtt.sln")) ||
+                File.Exists(Path.Combine(dir.FullName, "AtMqtt.slnx")) ||
+                Directory.Exists(Path.Combine(dir.FullName, "src", "AtMqtt.Modem")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+
+    private static string FindDotnet()
+    {
+        // Prefer the very host running the tests, so the same runtime set is used.
+        var hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        var processPath = Environment.ProcessPath;
+        if (processPath is not null &&
+            Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return processPath;
+        }
+
+        return "dotnet";
+    }
+
+    private void AppendStderr(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        TaskCompletionSource old;
+        lock (_stderrLock)
+        {
+            _stderr.Append(line).Append('\n');
+            old = _stderrChanged;
+            _stderrChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        old.TrySetResult();
+    }
+}

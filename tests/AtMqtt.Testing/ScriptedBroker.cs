@@ -1,0 +1,322 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+
+namespace AtMqtt.Testing;
+
+/// <summary>
+/// A hostile or scripted MQTT 3.1.1 peer on a free loopback port, for what a real broker will not do
+/// on demand: a malformed CONNACK, a 50 MB PUBLISH, a connection dropped right after CONNACK, a QoS 2
+/// message delivered again after a reconnection. Each accepted connection is handed to the test as a
+/// <see cref="BrokerConnection"/>, in order; the test reads and writes raw packets on it.
+/// </summary>
+public sealed class ScriptedBroker : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Channel<BrokerConnection> _accepted = Channel.CreateUnbounded<BrokerConnection>();
+    private readonly List<BrokerConnection> _all = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+
+    public ScriptedBroker()
+    {
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public int AcceptCount
+    {
+        get
+        {
+            lock (_all)
+            {
+                return _all.Count;
+            }
+        }
+    }
+
+    /// <summary>When each connection was accepted (by this process's clock).</summary>
+    public IReadOnlyList<DateTime> AcceptTimes
+    {
+        get
+        {
+            lock (_all)
+            {
+                return [.. _all.Select(c => c.AcceptedAt)];
+            }
+        }
+    }
+
+    /// <summary>The next connection the modem opens.</summary>
+    public async Task<BrokerConnection> AcceptAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No connection to the scripted broker within {timeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    /// <summary>Accepts the next connection and reads its CONNECT.</summary>
+    public async Task<BrokerConnection> AcceptConnectAsync(TimeSpan timeout)
+    {
+        var connection = await AcceptAsync(timeout);
+        var connect = await connection.ReadPacketAsync(timeout);
+        if (connect.Type != 1)
+        {
+            throw new InvalidOperationException($"Expected CONNECT, got packet type {connect.Type}");
+        }
+
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        try
+        {
+            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+        }
+
+        lock (_all)
+        {
+            foreach (var c in _all)
+            {
+                c.Dispose();
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            var connection = new BrokerConnection(socket);
+            lock (_all)
+            {
+                _all.Add(connection);
+            }
+
+            _accepted.Writer.TryWrite(connection);
+        }
+    }
+}
+
+/// <summary>One MQTT packet as read from the wire.</summary>
+public sealed record MqttPacket(int Type, int Flags, byte[] Body)
+{
+    /// <summary>The packet identifier of a PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE or UNSUBSCRIBE.</summary>
+    public ushort PacketId => (ushort)((Body[0] << 8) | Body[1]);
+}
+
+/// <summary>One connection to a <see cref="ScriptedBroker"/>: raw MQTT packets both ways.</summary>
+public sealed class BrokerConnection : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+
+    internal BrokerConnection(Socket socket)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        AcceptedAt = DateTime.UtcNow;
+    }
+
+    public DateTime AcceptedAt { get; }
+
+    /// <summary>Reads one packet; throws <see cref="EndOfStreamException"/> when the modem closed the connection.</summary>
+    public async Task<MqttPacket> ReadPacketAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var one = new byte[1];
+        await _stream.ReadExactlyAsync(one, cts.Token);
+        int type = one[0] >> 4;
+        int flags = one[0] & 0x0F;
+        int length = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            await _stream.ReadExactlyAsync(one, cts.Token);
+            length |= (one[0] & 0x7F) << shift;
+            if ((one[0] & 0x80) == 0)
+            {
+                break;
+            }
+        }
+
+        var body = new byte[length];
+        await _stream.ReadExactlyAsync(body, cts.Token);
+        return new MqttPacket(type, flags, body);
+    }
+
+    /// <summary>Reads packets until one of <paramref name="type"/> (PINGREQ and others are skipped).</summary>
+    public async Task<MqttPacket> ReadPacketAsync(int type, TimeSpan timeout)
+    {
+        while (true)
+        {
+            var packet = await ReadPacketAsync(timeout);
+            if (packet.Type == type)
+            {
+                return packet;
+            }
+
+            if (packet.Type == 12)
+            {
+                await WriteAsync([0xD0, 0x00]);
+            }
+        }
+    }
+
+    /// <summary>True once the modem has closed the connection (FIN or RST), within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitClosedAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[4096];
+        try
+        {
+            while (await _stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public async Task WriteAsync(byte[] bytes)
+    {
+        try
+        {
+            await _stream.WriteAsync(bytes);
+        }
+        catch (IOException)
+        {
+            // The modem may close a connection it judged hostile while the test still writes.
+        }
+    }
+
+    /// <summary>Closes the connection the way a crashing broker would: RST.</summary>
+    public void Reset()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+
+        _stream.Dispose();
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    /// <summary>CONNACK, accepted.</summary>
+    public static byte[] ConnAck(bool sessionPresent = false) => [0x20, 0x02, (byte)(sessionPresent ? 1 : 0), 0x00];
+
+    /// <summary>SUBACK granting <paramref name="qos"/> to the one filter of <paramref name="subscribe"/>.</summary>
+    public static byte[] SubAck(MqttPacket subscribe, int qos) => [0x90, 0x03, subscribe.Body[0], subscribe.Body[1], (byte)qos];
+
+    /// <summary>A PUBREL for <paramref name="packetId"/>.</summary>
+    public static byte[] PubRel(ushort packetId) => [0x62, 0x02, (byte)(packetId >> 8), (byte)packetId];
+
+    /// <summary>A PUBLISH packet.</summary>
+    public static byte[] Publish(string topic, byte[] payload, int qos = 0, ushort packetId = 0, bool dup = false, bool retain = false)
+    {
+        var topicBytes = Encoding.UTF8.GetBytes(topic);
+        int remaining = 2 + topicBytes.Length + (qos > 0 ? 2 : 0) + payload.Length;
+        var packet = new List<byte>(remaining + 5) { (byte)(0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0)) };
+        packet.AddRange(RemainingLength(remaining));
+        packet.Add((byte)(topicBytes.Length >> 8));
+        packet.Add((byte)topicBytes.Length);
+        packet.AddRange(topicBytes);
+        if (qos > 0)
+        {
+            packet.Add((byte)(packetId >> 8));
+            packet.Add((byte)packetId);
+        }
+
+        packet.AddRange(payload);
+        return [.. packet];
+    }
+
+    /// <summary>MQTT's variable-length encoding of a remaining length.</summary>
+    public static byte[] RemainingLength(int length)
+    {
+        var bytes = new List<byte>(4);
+        do
+        {
+            byte b = (byte)(length % 128);
+            length /= 128;
+            if (length > 0)
+            {
+                b |= 0x80;
+            }
+
+            bytes.Add(b);
+        }
+        while (length > 0);
+        return [.. bytes];
+    }
+}
+
+/// <summary>
+/// Publishes one QoS 0 message over a bare socket: for payloads (tens of megabytes) that a full client
+/// library writes too slowly for the broker's keepalive.
+/// </summary>
+public static class RawPublisher
+{
+    public static async Task PublishAsync(int port, string topic, byte[] payload, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var clientId = Encoding.ASCII.GetBytes("raw-" + Guid.NewGuid().ToString("N")[..12]);
+
+        // CONNECT, MQTT 3.1.1, clean session, keepalive 60 s.
+        byte[] variable = [0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x04, 0x02, 0x00, 0x3C, 0x00, (byte)clientId.Length, .. clientId];
+        await stream.WriteAsync((byte[])[0x10, .. BrokerConnection.RemainingLength(variable.Length), .. variable], cts.Token);
+        var connAck = new byte[4];
+        await stream.ReadExactlyAsync(connAck, cts.Token);
+        if (connAck[0] != 0x20 || connAck[3] != 0)
+        {
+            throw new InvalidOperationException($"CONNACK refused: {Convert.ToHexString(connAck)}");
+        }
+
+        await stream.WriteAsync(BrokerConnection.Publish(topic, payload), cts.Token);
+        await stream.WriteAsync((byte[])[0xE0, 0x00], cts.Token);
+    }
+}

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AtMqtt.Testing;
+
+/// <summary>
+/// A loopback TCP proxy between the modem and a broker, for link faults: it can stop forwarding
+/// while keeping every socket open (a silent network), resume, refuse new connections (accept and
+/// reset at once, a broker that is down), and cut every connection. It counts and timestamps the
+/// connections it accepts, so a test can see each connection attempt of the modem.
+/// </summary>
+public sealed class TcpProxy : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly IPEndPoint _upstream;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly object _lock = new();
+    private readonly List<Socket> _sockets = [];
+    private readonly List<TimeSpan> _accepts = [];
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Task _acceptLoop;
+    private TaskCompletionSource _forwarding = Open();
+    private volatile bool _refusing;
+
+    private TcpProxy(int upstreamPort)
+    {
+        _upstream = new IPEndPoint(IPAddress.Loopback, upstreamPort);
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(16);
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>The loopback port the modem is told to connect to.</summary>
+    public int Port { get; }
+
+    /// <summary>Time since the proxy started (the clock of <see cref="Accepts"/>).</summary>
+    public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>Connections accepted so far (each one a connection attempt of the client).</summary>
+    public int AcceptCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _accepts.Count;
+            }
+        }
+    }
+
+    /// <summary>When each connection was accepted, on the <see cref="Now"/> clock.</summary>
+    public IReadOnlyList<TimeSpan> Accepts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _accepts];
+            }
+        }
+    }
+
+    /// <summary>Starts a proxy on a free loopback port forwarding to 127.0.0.1:<paramref name="upstreamPort"/>.</summary>
+    public static TcpProxy Start(int upstreamPort) => new(upstreamPort);
+
+    /// <summary>Stops forwarding in both directions; sockets stay open and data waits (a silent network).</summary>
+    public void Pause()
+    {
+        lock (_lock)
+        {
+            if (_forwarding.Task.IsCompleted)
+            {
+                _forwarding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Forwards again, including connections accepted while paused.</summary>
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            _forwarding.TrySetResult();
+        }
+    }
+
+    /// <summary>While true, new connections are accepted and reset at once (counted all the same).</summary>
+    public void Refuse(bool refuse) => _refusing = refuse;
+
+    /// <summary>Resets every open connection, as a broker crash or a network reset would.</summary>
+    public void DropAll()
+    {
+        List<Socket> sockets;
+        lock (_lock)
+        {
+            sockets = [.. _sockets];
+            _sockets.Clear();
+        }
+
+        foreach (var s in sockets)
+        {
+            Reset(s);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _cts.Cancel();
+        _listener.Dispose();
+        DropAll();
+        Resume();
+        try
+        {
+            await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _cts.Dispose();
+    }
+
+    private static TaskCompletionSource Open()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        tcs.SetResult();
+        return tcs;
+    }
+
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+
+        socket.Dispose();
+    }
+
+    private Task Gate()
+    {
+        lock (_lock)
+        {
+            return _forwarding.Task;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_cts.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_cts.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
+                _accepts.Add(_clock.Elapsed);
+            }
+
+            if (_refusing)
+            {
+                Reset(client);
+                continue;
+            }
+
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.NoDelay = true;
+        lock (_lock)
+        {
+            _sockets.Add(client);
+            _sockets.Add(upstream);
+        }
+
+        try
+        {
+            await upstream.ConnectAsync(_upstream, _cts.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Forget(client, upstream);
+            return;
+        }
+
+        var a = PumpAsync(client, upstream);
+        var b = PumpAsync(upstream, client);
+        await Task.WhenAny(a, b);
+        Forget(client, upstream);
+        await Task.WhenAll(a, b);
+    }
+
+    private void Forget(Socket client, Socket upstream)
+    {
+        lock (_lock)
+        {
+            _sockets.Remove(client);
+            _sockets.Remove(upstream);
+        }
+
+        Reset(client);
+        Reset(upstream);
+    }
+
+    private async Task PumpAsync(Socket from, Socket to)
+    {
+        var buffer = new byte[16384];
+        try
+        {
+            while (true)
+            {
+                await Gate();
+                int n = await from.ReceiveAsync(buffer, SocketFlags.None, _cts.Token);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                await Gate();
+                await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _cts.Token);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+}
