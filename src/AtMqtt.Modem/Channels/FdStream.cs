@@ -126,13 +126,23 @@ internal sealed class FdStream : Stream
 
     protected override void Dispose(bool disposing)
     {
+        Thread? reader;
         lock (_readGate)
         {
             _disposed = true;
+            reader = _reader;
             Monitor.Pulse(_readGate);
         }
 
-        // Closes once no system call holds the descriptor (a read notices within PollMs).
+        // The reader notices within PollMs: waiting for it makes the close happen now, as a host's
+        // close(2) does. A deferred close would come after a reopen that follows at once (pyserial's
+        // close(); open()), and the modem would see two openers overlap instead of a host leaving.
+        if (reader is not null && reader != Thread.CurrentThread)
+        {
+            reader.Join(TimeSpan.FromSeconds(1));
+        }
+
+        // Closes once no system call holds the descriptor.
         _handle.Dispose();
         base.Dispose(disposing);
     }
@@ -208,7 +218,7 @@ internal sealed class FdStream : Stream
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!Acquire(out int fd))
+            if (Volatile.Read(ref _disposed) || !Acquire(out int fd))
             {
                 return 0;
             }
