@@ -4,7 +4,7 @@ using Xunit;
 namespace AtMqtt.Core.Tests.Commands;
 
 /// <summary>AT, ATE0/ATE1, AT+RST, AT+GMR, AT+CMD?, AT+SYSLOG.</summary>
-public class BasicCommandTests
+public class BasicTests
 {
     [Fact]
     public async Task AT_is_OK()

@@ -5,7 +5,7 @@ using static AtMqtt.Testing.InMemoryModem;
 namespace AtMqtt.Core.Tests.Commands;
 
 /// <summary>AT+MQTTALPN and AT+MQTTSNI: stored for the TLS schemes, only after AT+MQTTUSERCFG.</summary>
-public sealed class AlpnSniTests
+public sealed class MqttAlpnSniTests
 {
     [Theory]
     [InlineData("esp-at")]

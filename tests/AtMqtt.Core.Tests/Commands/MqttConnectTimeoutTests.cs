@@ -9,7 +9,7 @@ namespace AtMqtt.Core.Tests.Commands;
 /// The trailing timeout_ms is honoured: a broker that never answers makes the command fail after
 /// about that long (3000 ms here), not after the 15000 ms default and not at once.
 /// </summary>
-public sealed class ConnectTimeoutTests
+public sealed class MqttConnectTimeoutTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 

@@ -10,7 +10,7 @@ namespace AtMqtt.Core.Tests.Commands;
 /// <c>&gt;</c> prompt, only after AT+MQTTUSERCFG; and proof against a real mosquitto (password file,
 /// no anonymous access) that 1024-byte values reach the broker whole.
 /// </summary>
-public sealed class LongCredentialTests
+public sealed class MqttLongTests
 {
     private static readonly string[] Commands = ["AT+MQTTLONGCLIENTID", "AT+MQTTLONGUSERNAME", "AT+MQTTLONGPASSWORD"];
 

@@ -5,7 +5,7 @@ using static AtMqtt.Testing.InMemoryModem;
 
 namespace AtMqtt.Core.Tests.Commands;
 
-public sealed class SystemCommandTests
+public sealed class SystemCommandsTests
 {
     private const string Ok = "\r\nOK\r\n";
     private const string PlainError = "\r\nERROR\r\n";

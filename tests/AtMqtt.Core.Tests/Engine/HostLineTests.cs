@@ -4,7 +4,7 @@ using Xunit;
 namespace AtMqtt.Core.Tests.Engine;
 
 /// <summary>SPEC section 2: the byte channel (terminators, echo, empty, long and malformed lines).</summary>
-public class ChannelTests
+public class HostLineTests
 {
     [Fact]
     public async Task Ready_when_the_host_attaches_then_AT_is_OK()

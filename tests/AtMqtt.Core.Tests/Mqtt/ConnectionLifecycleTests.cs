@@ -143,4 +143,34 @@ public class ConnectionLifecycleTests(BrokerFixture broker) : IClassFixture<Brok
             await session.ExpectAsync("ready\r\n");
         }
     }
+
+    [Fact]
+    public async Task The_will_is_published_after_AT_RST_and_not_after_AT_MQTTCLEAN()
+    {
+        var will = Text.Unique("will");
+        await using var probe = await broker.ProbeAsync();
+        await probe.SubscribeAsync(will + "/#", 2);
+
+        await using var s = await InMemoryModem.StartAsync();
+        await s.UserConfigAsync("will-" + Guid.NewGuid().ToString("N")[..8]);
+        await s.CommandAsync($"AT+MQTTCONNCFG=0,60,0,\"{will}/rst\",\"gone, \\\"bye\\\"\",1,0", "\r\nOK\r\n");
+
+        // A refused CONNCFG changes nothing: the will stays the first one.
+        await s.CommandAsync($"AT+MQTTCONNCFG=0,60,0,\"{will}/wrong\",\"x\",3,0", "\r\nERROR\r\n");
+        await s.ConnectAsync(Port);
+
+        await s.SendAsync("AT+RST\r\n");
+        await s.ExpectAsync("AT+RST\r\n\r\nOK\r\nready\r\n");
+        var m = await probe.NextAsync();
+        Assert.Equal($"{will}/rst", m.Topic);
+        Assert.Equal("gone, \"bye\""u8.ToArray(), m.Payload);
+        Assert.Equal(1, m.Qos);
+
+        // CLEAN sends DISCONNECT: no will.
+        await s.UserConfigAsync("will-" + Guid.NewGuid().ToString("N")[..8]);
+        await s.CommandAsync($"AT+MQTTCONNCFG=0,60,0,\"{will}/clean\",\"bye\",0,0", "\r\nOK\r\n");
+        await s.ConnectAsync(Port);
+        await s.CommandAsync("AT+MQTTCLEAN=0", "\r\nOK\r\n");
+        await probe.AssertNoMessageAsync(TimeSpan.FromSeconds(1));
+    }
 }

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace AtMqtt.Core.Tests.Parsing;
 
-public class CommandLineTests
+public class ParsingTests
 {
     [Theory]
     [InlineData("AT", "", CommandKind.Execute, null)]

@@ -7,7 +7,7 @@ using Xunit;
 namespace AtMqtt.Modem.Tests.Channels;
 
 /// <summary>--tcp: one host at a time, like a UART; the modem's state outlives each host; loopback only.</summary>
-public sealed class TcpChannelTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
+public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
 {
     [Theory]
     [InlineData(BrokerKind.Embedded)]

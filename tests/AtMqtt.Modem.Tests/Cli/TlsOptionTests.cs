@@ -3,7 +3,7 @@ using Xunit;
 namespace AtMqtt.Modem.Tests.Cli;
 
 /// <summary>Provisioning options that cannot work stop the program at start (exit code 2) with a message naming the option.</summary>
-public sealed class OptionTests : IDisposable
+public sealed class TlsOptionTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("atmqtt-options-").FullName;
 

@@ -8,7 +8,7 @@ namespace AtMqtt.Core.Tests.Mqtt.Transport;
 /// connection right after accepting it (issue 11, items 2, 5 and 7), played by a scripted peer so
 /// that every byte it sends is chosen by the test.
 /// </summary>
-public sealed class HostileBrokerTests
+public sealed class PacketGuardTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
