@@ -254,7 +254,7 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
             var seen = brokers.Embedded.LastConnect(clientId);
             Assert.NotNull(seen);
             Assert.Equal(username, seen.UserName);
-            Assert.Equal(Encoding.UTF8.GetBytes(password), seen.Password);
+            Assert.Equal(Encoding.UTF8.GetBytes(password), seen.RawPassword);
         }
 
         // The identity really is in use: a message round-trips.
@@ -269,7 +269,7 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
         byte[] binaryPassword = [1, 13, 10, 0, 255, 44, 34];
         var binary = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Port(BrokerKind.Embedded), ClientId = Unique.Id("binpw"), Username = "u", PasswordBytes = binaryPassword };
         await client.ConnectAsync(binary);
-        Assert.Equal(binaryPassword, brokers.Embedded.LastConnect(binary.ClientId)!.Password);
+        Assert.Equal(binaryPassword, brokers.Embedded.LastConnect(binary.ClientId)!.RawPassword);
 
         if (secured is not null)
         {

@@ -141,6 +141,7 @@ public sealed class AtHost : IAsyncDisposable
     /// <summary>Sends <paramref name="text"/> as UTF-8 bytes, exactly as given (include "\r\n" yourself).</summary>
     public Task SendAsync(string text) => SendBytesAsync(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Sends raw bytes, exactly as given (writes are serialised).</summary>
     public async Task SendBytesAsync(ReadOnlyMemory<byte> data)
     {
         await _writeLock.WaitAsync();
@@ -294,6 +295,7 @@ public sealed class AtHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes both streams.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

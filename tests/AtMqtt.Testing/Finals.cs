@@ -47,9 +47,12 @@ public static class Finals
 /// <summary>Final results by kind.</summary>
 public readonly record struct FinalTally(long Ok, long Error, long Busy)
 {
+    /// <summary>All final results counted.</summary>
     public long Total => Ok + Error + Busy;
 
+    /// <summary>The sum of two tallies.</summary>
     public static FinalTally operator +(FinalTally a, FinalTally b) => new(a.Ok + b.Ok, a.Error + b.Error, a.Busy + b.Busy);
 
+    /// <summary>The counts, for messages.</summary>
     public override string ToString() => $"{Ok} OK, {Error} ERROR, {Busy} busy";
 }

@@ -8,14 +8,23 @@ using Xunit;
 namespace AtMqtt.Testing;
 
 /// <summary>What a client sent in its CONNECT, as the broker saw it.</summary>
-public sealed record ConnectInfo(string ClientId, string? UserName, string? Password, bool CleanSession, int KeepAlive);
+/// <param name="ClientId">The client ID.</param>
+/// <param name="UserName">The user name, if any.</param>
+/// <param name="Password">The password as text, if any.</param>
+/// <param name="CleanSession">The clean-session flag.</param>
+/// <param name="KeepAlive">The keepalive in seconds (-1 if the broker did not see one).</param>
+/// <param name="RawPassword">The password bytes, byte for byte (null when empty or absent).</param>
+public sealed record ConnectInfo(string ClientId, string? UserName, string? Password, bool CleanSession, int KeepAlive, byte[]? RawPassword);
 
 /// <summary>
-/// MQTTnet's in-process broker on a free 127.0.0.1 port, shared by the tests of a class. It records
-/// every CONNECT and refuses clients whose user name is <see cref="RefusedUser"/>.
+/// MQTTnet's in-process broker on a free 127.0.0.1 port. It records every CONNECT (so that tests can
+/// check long or binary credentials byte for byte), refuses clients whose user name is
+/// <see cref="RefusedUser"/> or that <see cref="Refuse"/> names, refuses subscriptions under
+/// <see cref="DeniedPrefix"/>, and can drop a client.
 /// </summary>
-public sealed class BrokerFixture : IAsyncLifetime
+public sealed class InProcessBroker : IAsyncDisposable
 {
+    /// <summary>CONNECTs with this user name are refused (CONNACK "bad user name or password").</summary>
     public const string RefusedUser = "refuse-me";
 
     /// <summary>Subscriptions to filters starting with this are refused in SUBACK (0x80).</summary>
@@ -26,52 +35,45 @@ public sealed class BrokerFixture : IAsyncLifetime
     private readonly ConcurrentDictionary<string, bool> _refused = new();
     private MqttServer? _server;
 
+    private InProcessBroker()
+    {
+    }
+
+    /// <summary>The loopback port the broker listens on.</summary>
     public int Port { get; private set; }
 
+    /// <summary>The MQTTnet server itself.</summary>
     public MqttServer Server => _server ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync()
+    /// <summary>All CONNECTs seen, by client ID (the last one of each client).</summary>
+    public IReadOnlyDictionary<string, ConnectInfo> Connects => _connects;
+
+    /// <summary>Starts a broker on a free loopback port (another port if someone takes it first).</summary>
+    /// <param name="maxPendingMessagesPerClient">The broker's queue per client; null for MQTTnet's default.</param>
+    public static async Task<InProcessBroker> StartAsync(int? maxPendingMessagesPerClient = null)
     {
+        var broker = new InProcessBroker();
         for (int attempt = 0; ; attempt++)
         {
             int port = FreePort.Get();
-            var options = new MqttServerOptionsBuilder()
+            var builder = new MqttServerOptionsBuilder()
                 .WithDefaultEndpoint()
                 .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-                .WithDefaultEndpointPort(port)
-                .Build();
-            var server = new MqttServerFactory().CreateMqttServer(options);
-            server.ValidatingConnectionAsync += e =>
+                .WithDefaultEndpointPort(port);
+            if (maxPendingMessagesPerClient is { } max)
             {
-                _connects[e.ClientId] = new ConnectInfo(e.ClientId, e.UserName, e.Password, e.CleanSession == true, e.KeepAlivePeriod ?? -1);
-                _connectCounts.AddOrUpdate(e.ClientId, 1, (_, n) => n + 1);
-                if (_refused.ContainsKey(e.ClientId))
-                {
-                    e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
-                }
-                else if (e.UserName == RefusedUser)
-                {
-                    e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
-                }
+                builder = builder.WithMaxPendingMessagesPerClient(max);
+            }
 
-                return Task.CompletedTask;
-            };
-            server.InterceptingSubscriptionAsync += e =>
-            {
-                if (e.TopicFilter.Topic.StartsWith(DeniedPrefix, StringComparison.Ordinal))
-                {
-                    e.ProcessSubscription = false;
-                    e.Response.ReasonCode = MqttSubscribeReasonCode.UnspecifiedError;
-                }
-
-                return Task.CompletedTask;
-            };
+            var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+            server.ValidatingConnectionAsync += broker.OnConnectAsync;
+            server.InterceptingSubscriptionAsync += OnSubscribeAsync;
             try
             {
                 await server.StartAsync();
-                _server = server;
-                Port = port;
-                return;
+                broker._server = server;
+                broker.Port = port;
+                return broker;
             }
             catch (SocketException) when (attempt < 5)
             {
@@ -90,6 +92,7 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <summary>Refuses (CONNACK "server unavailable") every CONNECT from <paramref name="clientId"/> until <see cref="Allow"/>.</summary>
     public void Refuse(string clientId) => _refused[clientId] = true;
 
+    /// <summary>Accepts <paramref name="clientId"/> again after <see cref="Refuse"/>.</summary>
     public void Allow(string clientId) => _refused.TryRemove(clientId, out _);
 
     /// <summary>
@@ -109,6 +112,26 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <summary>An independent client of this broker.</summary>
     public Task<MqttProbe> ProbeAsync() => MqttProbe.ConnectAsync(FreePort.Host, Port);
 
+    /// <summary>
+    /// An <see cref="InMemoryModem"/> (default options, <c>ready</c> consumed) connected to this broker with
+    /// <see cref="InMemoryModem.ConfigureAndConnectAsync"/>; disposed again if the connection fails.
+    /// </summary>
+    public async Task<InMemoryModem> ConnectedModemAsync()
+    {
+        var modem = await InMemoryModem.StartAsync();
+        try
+        {
+            await modem.ConfigureAndConnectAsync(Port);
+        }
+        catch
+        {
+            await modem.DisposeAsync();
+            throw;
+        }
+
+        return modem;
+    }
+
     /// <summary>Drops a client's connection from the broker side.</summary>
     public async Task KickAsync(string clientId)
     {
@@ -117,12 +140,98 @@ public sealed class BrokerFixture : IAsyncLifetime
         await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.AdministrativeAction });
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Stops the broker.</summary>
+    public async ValueTask DisposeAsync()
     {
         if (_server is { } server)
         {
             await server.StopAsync();
             server.Dispose();
+        }
+    }
+
+    private Task OnConnectAsync(ValidatingConnectionEventArgs e)
+    {
+        _connects[e.ClientId] = new ConnectInfo(e.ClientId, e.UserName, e.Password, e.CleanSession == true, e.KeepAlivePeriod ?? -1,
+            e.RawPassword is { Length: > 0 } raw ? raw.ToArray() : null);
+        _connectCounts.AddOrUpdate(e.ClientId, 1, (_, n) => n + 1);
+        if (_refused.ContainsKey(e.ClientId))
+        {
+            e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+        }
+        else if (e.UserName == RefusedUser)
+        {
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static Task OnSubscribeAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.TopicFilter.Topic.StartsWith(DeniedPrefix, StringComparison.Ordinal))
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.UnspecifiedError;
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>An <see cref="InProcessBroker"/> shared by the tests of a class (an xUnit class fixture).</summary>
+public sealed class BrokerFixture : IAsyncLifetime
+{
+    /// <inheritdoc cref="InProcessBroker.RefusedUser"/>
+    public const string RefusedUser = InProcessBroker.RefusedUser;
+
+    /// <inheritdoc cref="InProcessBroker.DeniedPrefix"/>
+    public const string DeniedPrefix = InProcessBroker.DeniedPrefix;
+
+    private InProcessBroker? _broker;
+
+    /// <summary>The broker (started by <see cref="InitializeAsync"/>).</summary>
+    public InProcessBroker Broker => _broker ?? throw new InvalidOperationException("not started");
+
+    /// <inheritdoc cref="InProcessBroker.Port"/>
+    public int Port => Broker.Port;
+
+    /// <inheritdoc cref="InProcessBroker.Server"/>
+    public MqttServer Server => Broker.Server;
+
+    /// <summary>Starts the broker.</summary>
+    public async Task InitializeAsync() => _broker = await InProcessBroker.StartAsync();
+
+    /// <inheritdoc cref="InProcessBroker.LastConnect"/>
+    public ConnectInfo? LastConnect(string clientId) => Broker.LastConnect(clientId);
+
+    /// <inheritdoc cref="InProcessBroker.ConnectCount"/>
+    public int ConnectCount(string clientId) => Broker.ConnectCount(clientId);
+
+    /// <inheritdoc cref="InProcessBroker.Refuse"/>
+    public void Refuse(string clientId) => Broker.Refuse(clientId);
+
+    /// <inheritdoc cref="InProcessBroker.Allow"/>
+    public void Allow(string clientId) => Broker.Allow(clientId);
+
+    /// <inheritdoc cref="InProcessBroker.WaitRetainedAsync"/>
+    public Task WaitRetainedAsync(string topic, TimeSpan timeout) => Broker.WaitRetainedAsync(topic, timeout);
+
+    /// <inheritdoc cref="InProcessBroker.ProbeAsync"/>
+    public Task<MqttProbe> ProbeAsync() => Broker.ProbeAsync();
+
+    /// <inheritdoc cref="InProcessBroker.ConnectedModemAsync"/>
+    public Task<InMemoryModem> ConnectedModemAsync() => Broker.ConnectedModemAsync();
+
+    /// <inheritdoc cref="InProcessBroker.KickAsync"/>
+    public Task KickAsync(string clientId) => Broker.KickAsync(clientId);
+
+    /// <summary>Stops the broker.</summary>
+    public async Task DisposeAsync()
+    {
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
         }
     }
 }

@@ -22,10 +22,13 @@ public sealed class LogCapture : ILoggerFactory
     /// <summary>How many lines contain <paramref name="text"/>.</summary>
     public int Count(string text) => Lines.Count(l => l.Contains(text, StringComparison.Ordinal));
 
+    /// <summary>A logger that records into this capture.</summary>
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>Ignored: this factory is its own only provider.</summary>
     public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
 
+    /// <summary>Nothing to release.</summary>
     public void Dispose()
     {
     }

@@ -34,8 +34,10 @@ public sealed class ModemProcess : IAsyncDisposable
     /// <summary>The atmqtt.dll that was started.</summary>
     public string DllPath { get; }
 
+    /// <summary>The process ID.</summary>
     public int Pid => _process.Id;
 
+    /// <summary>True once the program has exited.</summary>
     public bool HasExited => _process.HasExited;
 
     /// <summary>Exit code; only valid once <see cref="HasExited"/> is true.</summary>
@@ -262,6 +264,7 @@ public sealed class ModemProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the program (if still running), waits for it to exit and releases the process.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

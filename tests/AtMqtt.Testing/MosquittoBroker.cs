@@ -124,6 +124,48 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts a broker with <paramref name="extraListeners"/> more loopback listeners on free ports chosen
+    /// here (TLS, PSK, WebSocket...), and waits until every one of them accepts; retried with other
+    /// ports if one was taken meanwhile.
+    /// </summary>
+    /// <param name="extraListeners">How many extra ports to choose.</param>
+    /// <param name="config">The extra mosquitto.conf lines, given the chosen ports.</param>
+    /// <param name="files">Files written into <see cref="ConfigDirectory"/> before start (certificates, keys, a PSK file).</param>
+    /// <returns>The broker and the chosen ports, in the order given to <paramref name="config"/>.</returns>
+    public static async Task<(MosquittoBroker Broker, int[] Ports)> StartWithListenersAsync(
+        int extraListeners,
+        Func<int[], IEnumerable<string>> config,
+        IReadOnlyDictionary<string, string> files)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int[] ports = [.. Enumerable.Range(0, extraListeners).Select(_ => FreePort.Get())];
+            MosquittoBroker broker;
+            try
+            {
+                broker = await StartAsync(config(ports), files);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && !ex.Message.Contains("is required", StringComparison.Ordinal))
+            {
+                continue; // a listener port was taken between probing and binding
+            }
+
+            // StartAsync waits for the broker's own (first) listener; the extra ones open after it, one by one.
+            if (await AllListeningAsync(broker, ports))
+            {
+                return (broker, ports);
+            }
+
+            string log = broker.Log;
+            await broker.DisposeAsync();
+            if (attempt >= 3)
+            {
+                throw new InvalidOperationException($"mosquitto does not listen on all of {string.Join(", ", ports)}. Log:\n{log}");
+            }
+        }
+    }
+
+    /// <summary>
     /// Builds a mosquitto password-file line (<c>user:$7$...</c>, PBKDF2-SHA512 as written by mosquitto_passwd).
     /// </summary>
     public static string PasswordFileLine(string user, string password)
@@ -204,6 +246,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops mosquitto and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -366,5 +409,25 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await p.WaitForExitAsync();
         throw new InvalidOperationException(
             $"mosquitto did not accept connections on {FreePort.Host}:{Port} within {timeout.TotalSeconds:0} s. Log:\n{Log}");
+    }
+
+    /// <summary>True once every port accepts; false if mosquitto exited (a port was taken) or 10 s passed.</summary>
+    private static async Task<bool> AllListeningAsync(MosquittoBroker broker, int[] ports)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        foreach (int port in ports)
+        {
+            while (!await FreePort.IsAcceptingAsync(port, TimeSpan.FromMilliseconds(500)))
+            {
+                if (!broker.IsRunning || DateTime.UtcNow > deadline)
+                {
+                    return false;
+                }
+
+                await Task.Delay(50);
+            }
+        }
+
+        return broker.IsRunning;
     }
 }

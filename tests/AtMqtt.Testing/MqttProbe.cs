@@ -14,6 +14,7 @@ public sealed record ReceivedMessage(string Topic, byte[] Payload, int Qos, bool
     /// <summary>Payload decoded as UTF-8, for readable assertions.</summary>
     public string PayloadText => Encoding.UTF8.GetString(Payload);
 
+    /// <summary>Topic, QoS, retain flag and payload, for messages.</summary>
     public override string ToString() =>
         $"[{Topic} qos={Qos} retain={Retain} len={Payload.Length}] {Encoding.Latin1.GetString(Payload)}";
 }
@@ -22,6 +23,7 @@ public sealed record ReceivedMessage(string Topic, byte[] Payload, int Qos, bool
 public sealed class MqttProbeConnectException(MqttClientConnectResultCode resultCode, string message)
     : Exception(message)
 {
+    /// <summary>The CONNACK result the broker gave.</summary>
     public MqttClientConnectResultCode ResultCode { get; } = resultCode;
 }
 
@@ -48,13 +50,16 @@ public sealed class MqttProbe : IAsyncDisposable
         };
     }
 
+    /// <summary>The probe's client ID.</summary>
     public string ClientId { get; }
 
+    /// <summary>True while the probe is connected.</summary>
     public bool IsConnected => _client.IsConnected;
 
     /// <summary>All messages received so far and not yet consumed.</summary>
     public ChannelReader<ReceivedMessage> Messages => _messages.Reader;
 
+    /// <summary>Connects a probe (MQTT 3.1.1) to <paramref name="host"/>:<paramref name="port"/>; a random client ID unless given.</summary>
     public static async Task<MqttProbe> ConnectAsync(
         string host,
         int port,
@@ -96,6 +101,7 @@ public sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    /// <summary>Subscribes to <paramref name="filter"/> with <paramref name="qos"/> and fails unless the broker granted it.</summary>
     public async Task SubscribeAsync(string filter, int qos)
     {
         var options = new MqttClientSubscribeOptionsBuilder()
@@ -112,6 +118,7 @@ public sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    /// <summary>Unsubscribes from <paramref name="filter"/>.</summary>
     public async Task UnsubscribeAsync(string filter)
     {
         var options = new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build();
@@ -119,6 +126,7 @@ public sealed class MqttProbe : IAsyncDisposable
         await _client.UnsubscribeAsync(options, cts.Token);
     }
 
+    /// <summary>Publishes <paramref name="payload"/> to <paramref name="topic"/>; returns once the broker acknowledged it (QoS 1 and 2).</summary>
     public async Task PublishAsync(string topic, byte[] payload, int qos, bool retain)
     {
         var message = new MqttApplicationMessageBuilder()
@@ -135,6 +143,7 @@ public sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    /// <summary>Publishes <paramref name="payload"/> (UTF-8) to <paramref name="topic"/>.</summary>
     public Task PublishAsync(string topic, string payload, int qos = 0, bool retain = false) =>
         PublishAsync(topic, Encoding.UTF8.GetBytes(payload), qos, retain);
 
@@ -182,6 +191,7 @@ public sealed class MqttProbe : IAsyncDisposable
         return list;
     }
 
+    /// <summary>Sends DISCONNECT (no will).</summary>
     public async Task DisconnectAsync()
     {
         if (_client.IsConnected)
@@ -191,6 +201,7 @@ public sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    /// <summary>Disconnects and releases the client.</summary>
     public async ValueTask DisposeAsync()
     {
         try

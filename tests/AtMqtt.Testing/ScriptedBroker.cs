@@ -19,6 +19,7 @@ public sealed class ScriptedBroker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
 
+    /// <summary>Starts listening on a free loopback port.</summary>
     public ScriptedBroker()
     {
         _listener.Start();
@@ -26,6 +27,7 @@ public sealed class ScriptedBroker : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>The loopback port the broker listens on.</summary>
     public int Port { get; }
 
     /// <summary>Connections accepted so far.</summary>
@@ -79,6 +81,7 @@ public sealed class ScriptedBroker : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Stops listening and closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -102,29 +105,16 @@ public sealed class ScriptedBroker : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(_listener, socket =>
     {
-        while (!_stop.IsCancellationRequested)
+        var connection = new BrokerConnection(socket);
+        lock (_all)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            var connection = new BrokerConnection(socket);
-            lock (_all)
-            {
-                _all.Add(connection);
-            }
-
-            _accepted.Writer.TryWrite(connection);
+            _all.Add(connection);
         }
-    }
+
+        _accepted.Writer.TryWrite(connection);
+    }, _stop.Token);
 }
 
 /// <summary>One MQTT packet as read from the wire.</summary>
@@ -132,6 +122,30 @@ public sealed record MqttPacket(int Type, int Flags, byte[] Body)
 {
     /// <summary>The packet identifier of a PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE or UNSUBSCRIBE.</summary>
     public ushort PacketId => (ushort)((Body[0] << 8) | Body[1]);
+
+    /// <summary>Reads one whole packet (fixed header, remaining length, body) from <paramref name="stream"/>.</summary>
+    /// <exception cref="EndOfStreamException">The stream ended (the peer closed the connection).</exception>
+    public static async Task<MqttPacket> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var one = new byte[1];
+        await stream.ReadExactlyAsync(one, cancellationToken);
+        int type = one[0] >> 4;
+        int flags = one[0] & 0x0F;
+        int length = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            await stream.ReadExactlyAsync(one, cancellationToken);
+            length |= (one[0] & 0x7F) << shift;
+            if ((one[0] & 0x80) == 0)
+            {
+                break;
+            }
+        }
+
+        var body = new byte[length];
+        await stream.ReadExactlyAsync(body, cancellationToken);
+        return new MqttPacket(type, flags, body);
+    }
 }
 
 /// <summary>One connection to a <see cref="ScriptedBroker"/>: raw MQTT packets both ways.</summary>
@@ -148,30 +162,14 @@ public sealed class BrokerConnection : IDisposable
         AcceptedAt = DateTime.UtcNow;
     }
 
+    /// <summary>When the connection was accepted.</summary>
     public DateTime AcceptedAt { get; }
 
     /// <summary>Reads one packet; throws <see cref="EndOfStreamException"/> when the modem closed the connection.</summary>
     public async Task<MqttPacket> ReadPacketAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        var one = new byte[1];
-        await _stream.ReadExactlyAsync(one, cts.Token);
-        int type = one[0] >> 4;
-        int flags = one[0] & 0x0F;
-        int length = 0;
-        for (int shift = 0; ; shift += 7)
-        {
-            await _stream.ReadExactlyAsync(one, cts.Token);
-            length |= (one[0] & 0x7F) << shift;
-            if ((one[0] & 0x80) == 0)
-            {
-                break;
-            }
-        }
-
-        var body = new byte[length];
-        await _stream.ReadExactlyAsync(body, cts.Token);
-        return new MqttPacket(type, flags, body);
+        return await MqttPacket.ReadAsync(_stream, cts.Token);
     }
 
     /// <summary>Reads packets until one of <paramref name="type"/> (PINGREQ and others are skipped).</summary>
@@ -215,6 +213,7 @@ public sealed class BrokerConnection : IDisposable
         }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> to the modem; a connection the modem already closed is ignored.</summary>
     public async Task WriteAsync(byte[] bytes)
     {
         try
@@ -241,6 +240,7 @@ public sealed class BrokerConnection : IDisposable
         _stream.Dispose();
     }
 
+    /// <summary>Closes the connection.</summary>
     public void Dispose() => _stream.Dispose();
 
     /// <summary>CONNACK, accepted.</summary>
@@ -298,6 +298,7 @@ public sealed class BrokerConnection : IDisposable
 /// </summary>
 public static class RawPublisher
 {
+    /// <summary>Connects to the broker on <paramref name="port"/>, publishes <paramref name="payload"/> to <paramref name="topic"/> at QoS 0 and disconnects.</summary>
     public static async Task PublishAsync(int port, string topic, byte[] payload, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

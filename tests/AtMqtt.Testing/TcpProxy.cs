@@ -106,6 +106,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops listening and closes every relayed connection.</summary>
     public async ValueTask DisposeAsync()
     {
         _cts.Cancel();
@@ -151,34 +152,21 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(_listener, client =>
     {
-        while (!_cts.IsCancellationRequested)
+        lock (_lock)
         {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_cts.Token);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-                return;
-            }
-
-            lock (_lock)
-            {
-                _accepts.Add(_clock.Elapsed);
-            }
-
-            if (_refusing)
-            {
-                Reset(client);
-                continue;
-            }
-
-            _ = Task.Run(() => ServeAsync(client));
+            _accepts.Add(_clock.Elapsed);
         }
-    }
+
+        if (_refusing)
+        {
+            Reset(client);
+            return;
+        }
+
+        _ = Task.Run(() => ServeAsync(client));
+    }, _cts.Token);
 
     private async Task ServeAsync(Socket client)
     {

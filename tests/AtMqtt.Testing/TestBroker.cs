@@ -35,8 +35,10 @@ public sealed class TestBroker : IAsyncDisposable
         _brokerProcess = brokerProcess;
     }
 
+    /// <summary>Which broker this is.</summary>
     public BrokerKind Kind { get; }
 
+    /// <summary>The loopback port of the broker.</summary>
     public int Port { get; }
 
     /// <summary>Arguments for the modem under test (<c>--embedded-broker PORT</c> when it hosts the broker itself).</summary>
@@ -126,6 +128,7 @@ public sealed class TestBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the broker if this test started it.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_ownsMosquitto && _mosquitto is not null)
@@ -139,6 +142,7 @@ public sealed class TestBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>Kind and address, for test names and messages.</summary>
     public override string ToString() => $"{Kind} broker on {FreePort.Host}:{Port}";
 
     /// <summary>atmqtt on stdio (stdin held open) with only its embedded broker in use; null if it could not listen.</summary>

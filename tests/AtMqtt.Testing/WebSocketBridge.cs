@@ -22,6 +22,7 @@ public sealed class WebSocketBridge : IAsyncDisposable
     private readonly List<IDisposable> _open = [];
     private readonly Task _accept;
 
+    /// <summary>Listens on a free loopback port and relays WebSocket MQTT to <paramref name="brokerPort"/>; WSS when a <paramref name="certificate"/> is given.</summary>
     public WebSocketBridge(int brokerPort, X509Certificate2? certificate = null)
     {
         _brokerPort = brokerPort;
@@ -31,6 +32,7 @@ public sealed class WebSocketBridge : IAsyncDisposable
         _accept = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>The loopback port the bridge listens on.</summary>
     public int Port { get; }
 
     /// <summary>The path of the last upgrade request, e.g. <c>/mqtt</c>.</summary>
@@ -42,6 +44,7 @@ public sealed class WebSocketBridge : IAsyncDisposable
     /// <summary>The server name the client sent in the TLS handshake (WSS only).</summary>
     public string? ServerName { get; private set; }
 
+    /// <summary>Stops listening and closes every relayed connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -13,8 +13,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var topic = Text.Unique("raw");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 2);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{topic}\",2", "\r\nOK\r\n");
 
         var payload = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
@@ -40,8 +39,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
     {
         var topic = Text.Unique("rawlen");
         await using var probe = await broker.ProbeAsync();
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         var payload = new byte[length];
         new Random(length).NextBytes(payload);
         await s.CommandAsync($"AT+MQTTPUBRAW=0,{topic},{length},{qos},{retain},10000", "\r\nOK\r\n\r\n>");
@@ -69,8 +67,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var topic = Text.Unique("rawsame");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 1);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         var command = $"AT+MQTTPUBRAW=0,\"{topic}\",8,1\r\n";
 
         // The data ends the data phase; the AT after it arrives while the QoS 1 publish waits for PUBACK.
@@ -88,8 +85,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var topic = Text.Unique("rawlf");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 1);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         var command = $"AT+MQTTPUBRAW=0,\"{topic}\",3,1";
         await s.SendAsync(command + "\r");
         await s.ExpectAsync(command + "\r\r\nOK\r\n\r\n>");
@@ -107,8 +103,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var topic = Text.Unique("rawe0");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 0);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync("ATE0", "\r\nOK\r\n");
         await s.SendAsync($"AT+MQTTPUBRAW=0,\"{topic}\",4\r\n");
         await s.ExpectAsync("\r\nOK\r\n\r\n>");
@@ -174,8 +169,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
     public async Task No_URC_between_OK_and_the_prompt_or_inside_the_data_phase()
     {
         var t = Text.Unique("gate");
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}/in\",1", "\r\nOK\r\n");
         await using var probe = await broker.ProbeAsync();
 
@@ -196,8 +190,7 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var topic = Text.Unique("half");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 1);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
 
         await s.SendAsync("AT+MQTTPU");
         await s.DetachAsync();

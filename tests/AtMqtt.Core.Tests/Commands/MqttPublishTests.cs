@@ -23,8 +23,7 @@ public class MqttPublishTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
             await probe.SubscribeAsync(topic, 2);
         }
 
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTPUB=0,\"{topic}\",\"hello world\",{qos},{retain}", "\r\nOK\r\n");
 
         if (retain == 1)
@@ -63,8 +62,7 @@ public class MqttPublishTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
         var topic = Text.Unique("esc");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 1);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         var line = Text.Expand($"AT+MQTTPUB=0,{topic},{data},1,0");
         if (payload is null)
         {
@@ -89,8 +87,7 @@ public class MqttPublishTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
         var t = Text.Unique("both");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(t + "/#", 1);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTPUB=0,\"{t}\\/x\\,y\",\"d\\,1\\\"2\",1,0", "\r\nOK\r\n");
         await s.CommandAsync($"AT+MQTTPUB=0,{t}/q\\\"r,d\\\\3,1,0", "\r\nOK\r\n");
         var first = await probe.NextAsync();
@@ -108,8 +105,7 @@ public class MqttPublishTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
         var t = Text.Unique("alt");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(t + "/#", 1);
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         string[] topics = [$"{t}/a", $"{t}/b", $"{t}/b", $"{t}/a", $"{t}/ab", $"{t}/a", $"{t}/é"];
         for (int i = 0; i < topics.Length; i++)
         {
@@ -128,8 +124,7 @@ public class MqttPublishTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
     [Fact]
     public async Task Invalid_publish_topics_while_connected()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.SysLogOnAsync();
 
         var nonUtf8 = Text.Concat(Text.Utf8("AT+MQTTPUB=0,\"t"), [0xC3, 0x28], Text.Utf8("\",\"d\",0,0\r\n"));

@@ -16,8 +16,7 @@ public class MqttSubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixt
     public async Task An_incoming_message_is_one_raw_URC(int qos)
     {
         var topic = Text.Unique("in");
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{topic}\",{qos}", "\r\nOK\r\n");
 
         byte[] payload = [.. "a,b\"c\r\nd"u8, 0, .. "e\\f\r\nOK\r\n,\"x\"\n\r"u8, 0xFF, 0x80];
@@ -34,8 +33,7 @@ public class MqttSubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixt
     public async Task A_large_incoming_message_is_not_split()
     {
         var topic = Text.Unique("big");
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{topic}\",1", "\r\nOK\r\n");
         var payload = new byte[5000];
         new Random(5000).NextBytes(payload);
@@ -49,8 +47,7 @@ public class MqttSubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixt
     public async Task Overlapping_subscriptions_deliver_each_message_once()
     {
         var t = Text.Unique("overlap");
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}/#\",1", "\r\nOK\r\n");
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}/a\",0", "\r\nOK\r\n");
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}/+\",2", "\r\nOK\r\n");
@@ -66,8 +63,7 @@ public class MqttSubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixt
     public async Task URCs_never_land_inside_a_response()
     {
         var t = Text.Unique("flood");
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}/in\",0", "\r\nOK\r\n");
         await using var probe = await broker.ProbeAsync();
 
@@ -201,8 +197,7 @@ public class MqttSubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixt
     {
         var topic = Text.Unique("detach");
         await using var probe = await broker.ProbeAsync();
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{topic}\",1", "\r\nOK\r\n");
         await s.CommandAsync("ATE0", "\r\nOK\r\n");
 

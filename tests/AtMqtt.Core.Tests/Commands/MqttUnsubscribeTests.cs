@@ -10,8 +10,7 @@ public class MqttUnsubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFi
     [Fact]
     public async Task Subscribe_query_already_subscribe_and_unsubscribe()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         var t = Text.Unique("sub");
         await s.CommandAsync("AT+MQTTSUB?", "\r\nOK\r\n");
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}/a\",0", "\r\nOK\r\n");

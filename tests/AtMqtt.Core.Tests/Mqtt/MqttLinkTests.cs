@@ -56,8 +56,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
     [Fact]
     public async Task Out_of_order_commands_while_connected_are_errors_and_change_nothing()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.SysLogOnAsync();
         await s.CommandAsync("AT+MQTTUSERCFG=0,1,\"other\",\"\",\"\",0,0,\"\"", Text.Error("0x010a6004"));
         await s.AssertAliveAsync();
@@ -99,8 +98,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
     [InlineData("AT+MQTTCLEAN=1", "0x010a6011")]
     public async Task Bad_input_while_connected_is_ERROR_and_the_link_stays_up(string template, string code)
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.SysLogOnAsync();
         await s.CommandAsync(Text.Expand(template), Text.Error(code));
         await s.AssertAliveAsync();
@@ -111,8 +109,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
     [Fact]
     public async Task A_subscription_the_broker_refuses_is_ERROR_and_not_listed()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.SysLogOnAsync();
         var t = Text.Unique("ok");
         await s.CommandAsync($"AT+MQTTSUB=0,\"{BrokerFixture.DeniedPrefix}x\",1", Text.Error("0x010a600d"));
@@ -126,8 +123,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
     [Fact]
     public async Task At_most_ten_subscriptions()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.SysLogOnAsync();
         var t = Text.Unique("ten");
         for (int i = 0; i < 10; i++)
@@ -169,8 +165,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
     [Fact]
     public async Task After_clean_the_link_must_be_configured_again()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         var t = Text.Unique("clean");
         await s.CommandAsync($"AT+MQTTSUB=0,\"{t}\",0", "\r\nOK\r\n");
         await s.CommandAsync("AT+MQTTCLEAN=0", "\r\nOK\r\n");
@@ -192,8 +187,7 @@ public class MqttLinkTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
     [Fact]
     public async Task Reset_while_connected_forgets_the_link()
     {
-        await using var s = await InMemoryModem.StartAsync();
-        await s.ConfigureAndConnectAsync(Port);
+        await using var s = await broker.ConnectedModemAsync();
         await s.CommandAsync($"AT+MQTTSUB=0,\"{Text.Unique("rst")}\",0", "\r\nOK\r\n");
         await s.CommandAsync("ATE0", "\r\nOK\r\n");
         await s.SendAsync("AT+RST\r\n");

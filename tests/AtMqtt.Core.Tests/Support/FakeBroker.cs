@@ -75,28 +75,15 @@ internal sealed class FakeBroker : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(_listener, socket =>
     {
-        while (!_stop.IsCancellationRequested)
+        lock (_sockets)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            lock (_sockets)
-            {
-                _sockets.Add(socket);
-            }
-
-            _ = Task.Run(() => ServeAsync(socket));
+            _sockets.Add(socket);
         }
-    }
+
+        _ = Task.Run(() => ServeAsync(socket));
+    }, _stop.Token);
 
     private async Task ServeAsync(Socket socket)
     {
@@ -105,7 +92,7 @@ internal sealed class FakeBroker : IAsyncDisposable
             await using var stream = new NetworkStream(socket, ownsSocket: true);
             while (true)
             {
-                var (type, flags, body) = await ReadPacketAsync(stream);
+                var (type, flags, body) = await MqttPacket.ReadAsync(stream, _stop.Token);
                 byte[]? reply;
                 Reply what;
                 switch (type)
@@ -170,28 +157,6 @@ internal sealed class FakeBroker : IAsyncDisposable
         {
         }
     }
-
-    private async Task<(int Type, int Flags, byte[] Body)> ReadPacketAsync(Stream stream)
-    {
-        var one = new byte[1];
-        await stream.ReadExactlyAsync(one, _stop.Token);
-        int type = one[0] >> 4;
-        int flags = one[0] & 0x0F;
-        int length = 0;
-        for (int shift = 0; ; shift += 7)
-        {
-            await stream.ReadExactlyAsync(one, _stop.Token);
-            length |= (one[0] & 0x7F) << shift;
-            if ((one[0] & 0x80) == 0)
-            {
-                break;
-            }
-        }
-
-        var body = new byte[length];
-        await stream.ReadExactlyAsync(body, _stop.Token);
-        return (type, flags, body);
-    }
 }
 
 /// <summary>A loopback listener that accepts connections and never says a word (no CONNACK).</summary>
@@ -205,24 +170,13 @@ internal sealed class SilentListener : IDisposable
     {
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _ = Task.Run(async () =>
+        _ = AcceptLoop.RunAsync(_listener, s =>
         {
-            while (!_stop.IsCancellationRequested)
+            lock (_accepted)
             {
-                try
-                {
-                    var s = await _listener.AcceptSocketAsync(_stop.Token);
-                    lock (_accepted)
-                    {
-                        _accepted.Add(s);
-                    }
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-                {
-                    return;
-                }
+                _accepted.Add(s);
             }
-        });
+        }, _stop.Token);
     }
 
     public int Port { get; }

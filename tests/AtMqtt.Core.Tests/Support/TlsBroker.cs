@@ -45,15 +45,16 @@ public sealed class TlsBroker : IAsyncLifetime
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         Certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
 
-        TlsPort = FreePort.Get();
-        PskPort = FreePort.Get();
         const string dir = MosquittoBroker.DirPlaceholder;
-        _broker = await MosquittoBroker.StartAsync(
+        int[] ports;
+        (_broker, ports) = await MosquittoBroker.StartWithListenersAsync(
+            2,
+            p =>
             [
-                $"listener {TlsPort} {FreePort.Host}",
+                $"listener {p[0]} {FreePort.Host}",
                 $"certfile {dir}/cert.pem",
                 $"keyfile {dir}/key.pem",
-                $"listener {PskPort} {FreePort.Host}",
+                $"listener {p[1]} {FreePort.Host}",
                 "psk_hint atmqtt",
                 $"psk_file {dir}/psk",
             ],
@@ -63,6 +64,8 @@ public sealed class TlsBroker : IAsyncLifetime
                 ["key.pem"] = key.ExportPkcs8PrivateKeyPem() + "\n",
                 ["psk"] = $"{PskIdentity}:{PskKeyHex}\n",
             });
+        TlsPort = ports[0];
+        PskPort = ports[1];
     }
 
     public Task<MqttProbe> ProbeAsync() => MqttProbe.ConnectAsync(FreePort.Host, Port);

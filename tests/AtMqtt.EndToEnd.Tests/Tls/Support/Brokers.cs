@@ -3,60 +3,6 @@ using Xunit;
 
 namespace AtMqtt.EndToEnd.Tests.Tls.Support;
 
-/// <summary>Starts mosquitto with extra loopback listeners on ports chosen here (retried if one was taken meanwhile).</summary>
-public static class Mosquitto
-{
-    public static async Task<(MosquittoBroker Broker, int[] Ports)> StartAsync(
-        int extraListeners,
-        Func<int[], IEnumerable<string>> config,
-        IReadOnlyDictionary<string, string> files)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            int[] ports = [.. Enumerable.Range(0, extraListeners).Select(_ => FreePort.Get())];
-            MosquittoBroker broker;
-            try
-            {
-                broker = await MosquittoBroker.StartAsync(config(ports), files);
-            }
-            catch (InvalidOperationException ex) when (attempt < 3 && !ex.Message.Contains("is required", StringComparison.Ordinal))
-            {
-                continue; // a listener port was taken between probing and binding
-            }
-
-            // MosquittoBroker waits for its own (first) listener; the TLS ones open after it, one by one.
-            if (await AllListeningAsync(broker, ports))
-            {
-                return (broker, ports);
-            }
-
-            string log = broker.Log;
-            await broker.DisposeAsync();
-            Assert.True(attempt < 3, $"mosquitto does not listen on all of {string.Join(", ", ports)}. Log:\n{log}");
-        }
-    }
-
-    /// <summary>True once every port accepts; false if mosquitto exited (a port was taken) or 10 s passed.</summary>
-    private static async Task<bool> AllListeningAsync(MosquittoBroker broker, int[] ports)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        foreach (int port in ports)
-        {
-            while (!await FreePort.IsAcceptingAsync(port, TimeSpan.FromMilliseconds(500)))
-            {
-                if (!broker.IsRunning || DateTime.UtcNow > deadline)
-                {
-                    return false;
-                }
-
-                await Task.Delay(50);
-            }
-        }
-
-        return broker.IsRunning;
-    }
-}
-
 /// <summary>
 /// mosquitto with a plain listener (for probes), a TLS-PSK listener (<c>psk_hint</c>/<c>psk_file</c>) and an
 /// X.509 TLS listener (a server that does not speak PSK).
@@ -100,7 +46,7 @@ public sealed class PskBrokerFixture : IAsyncLifetime
             ["server.crt"] = server.CertificatePem,
             ["server.key"] = server.KeyPem,
         };
-        (_broker, _ports) = await Mosquitto.StartAsync(2, ports =>
+        (_broker, _ports) = await MosquittoBroker.StartWithListenersAsync(2, ports =>
         [
             $"listener {ports[0]} {FreePort.Host}",
             "psk_hint atmqtt-tests",
@@ -184,7 +130,7 @@ public sealed class TlsBrokerFixture : IAsyncLifetime
             ["client-combined.pem"] = Client.CertificatePem + Client.KeyPem,
         };
         const string dir = MosquittoBroker.DirPlaceholder;
-        (_broker, _ports) = await Mosquitto.StartAsync(3, ports =>
+        (_broker, _ports) = await MosquittoBroker.StartWithListenersAsync(3, ports =>
         [
             $"listener {ports[0]} {FreePort.Host}",
             $"certfile {dir}/server-ip.crt",

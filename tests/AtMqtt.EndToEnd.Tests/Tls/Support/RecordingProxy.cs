@@ -130,23 +130,7 @@ public sealed class RecordingProxy : IAsyncDisposable
         _arrived.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptSocketAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => RelayAsync(client));
-        }
-    }
+    private Task AcceptLoopAsync() => AcceptLoop.RunAsync(_listener, client => _ = Task.Run(() => RelayAsync(client)), _stop.Token);
 
     private async Task RelayAsync(Socket client)
     {
