@@ -17,7 +17,7 @@ public sealed class FakeModule : IAsyncDisposable
     private readonly Pipe _fromClient = new();
     private readonly List<byte> _received = [];
 
-    public FakeModule() => ClientStream = new ChunkedStream(this);
+    public FakeModule() => ClientStream = new DuplexStream(_toClient.Reader.AsStream(), _fromClient.Writer.AsStream(), () => MaxChunk);
 
     /// <summary>The stream to give the client.</summary>
     public Stream ClientStream { get; }
@@ -203,56 +203,6 @@ public sealed class FakeModule : IAsyncDisposable
         if (result.IsCompleted && result.Buffer.IsEmpty)
         {
             throw new EndOfStreamException("The client closed its side.");
-        }
-    }
-
-    /// <summary>The client's end: reads come from the fake in pieces of at most MaxChunk bytes.</summary>
-    private sealed class ChunkedStream(FakeModule fake) : Stream
-    {
-        private readonly Stream _read = fake._toClient.Reader.AsStream();
-        private readonly Stream _write = fake._fromClient.Writer.AsStream();
-
-        public override bool CanRead => true;
-
-        public override bool CanWrite => true;
-
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => _read.Read(buffer, offset, Math.Min(count, fake.MaxChunk));
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _read.ReadAsync(buffer[..Math.Min(buffer.Length, fake.MaxChunk)], cancellationToken);
-
-        public override void Write(byte[] buffer, int offset, int count) => _write.Write(buffer, offset, count);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _write.WriteAsync(buffer, cancellationToken);
-
-        public override void Flush() => _write.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => _write.FlushAsync(cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _read.Dispose();
-                _write.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }

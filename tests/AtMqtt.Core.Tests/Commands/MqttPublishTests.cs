@@ -5,8 +5,6 @@ namespace AtMqtt.Core.Tests.Commands;
 /// <summary>AT+MQTTPUB (src/AtMqtt.Core/Commands/MqttPublish.cs): messages to the broker with their QoS and retain flag, escapes, invalid topics.</summary>
 public class MqttPublishTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
 {
-    private int Port => broker.Port;
-
     [Theory]
     [InlineData(0, 0)]
     [InlineData(1, 0)]

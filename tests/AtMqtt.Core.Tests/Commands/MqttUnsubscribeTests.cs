@@ -5,8 +5,6 @@ namespace AtMqtt.Core.Tests.Commands;
 /// <summary>AT+MQTTUNSUB (src/AtMqtt.Core/Commands/MqttUnsubscribe.cs): NO UNSUBSCRIBE, and unsubscribed topics no longer delivered.</summary>
 public class MqttUnsubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixture>
 {
-    private int Port => broker.Port;
-
     [Fact]
     public async Task Subscribe_query_already_subscribe_and_unsubscribe()
     {
