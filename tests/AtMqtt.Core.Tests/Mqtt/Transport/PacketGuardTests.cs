@@ -135,8 +135,8 @@ public sealed class PacketGuardTests
 
     /// <summary>
     /// A broker that accepts each connection and drops it at once: the attempts back off 1, 2, 4 s...
-    /// instead of every second; a connection that then stays up for a keepalive period (2 s here)
-    /// starts the backoff again at 1 s.
+    /// instead of every second; a connection that then stays up for a keepalive period (5 s here: long
+    /// enough for a loaded test to answer the watchdog's pings in time) starts the backoff again at 1 s.
     /// </summary>
     [Fact]
     public async Task AFlappingConnection_KeepsDoublingTheBackoff_UntilOneStaysUp()
@@ -144,7 +144,7 @@ public sealed class PacketGuardTests
         await using var broker = new ScriptedBroker();
         await using var s = await InMemoryModem.StartAsync();
         await s.UserConfigAsync("flapping");
-        await s.CommandAsync("AT+MQTTCONNCFG=0,2,0,\"\",\"\",0,0", "\r\nOK\r\n");
+        await s.CommandAsync("AT+MQTTCONNCFG=0,5,0,\"\",\"\",0,0", "\r\nOK\r\n");
         await s.SendAsync(Conn(broker.Port, 1) + "\r\n");
         var connection = await broker.AcceptConnectAsync(Wait);
         await connection.WriteAsync(BrokerConnection.ConnAck());
@@ -165,7 +165,7 @@ public sealed class PacketGuardTests
         var stayed = DateTime.UtcNow;
         var pings = Task.Run(async () =>
         {
-            while (DateTime.UtcNow - stayed < TimeSpan.FromSeconds(3))
+            while (DateTime.UtcNow - stayed < TimeSpan.FromSeconds(6))
             {
                 await connection.ReadPacketAsync(12, Wait);
                 await connection.WriteAsync([0xD0, 0x00]);
