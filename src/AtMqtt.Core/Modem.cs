@@ -66,7 +66,7 @@ public sealed class Modem : IAsyncDisposable
         Output = new OutputWriter();
         Response = new Response(() => SysLog);
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
-        Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"));
+        Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
 

@@ -59,14 +59,14 @@ public sealed class MqttLink : IAsyncDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxStableAfter = TimeSpan.FromSeconds(60);
 
-    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, TlsCredentials credentials, ILogger log)
+    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, TlsCredentials credentials, ILogger log, TimeProvider time)
     {
         _credentials = credentials;
         _maxMessageBytes = maxMessageBytes;
-        _publishLog = LogThrottle.Summarising(log, LogLevel.Warning, "Publish warnings", TimeProvider.System);
-        _subscribeLog = LogThrottle.Summarising(log, LogLevel.Warning, "Subscribe warnings", TimeProvider.System);
-        _unsubscribeLog = LogThrottle.Summarising(log, LogLevel.Warning, "Unsubscribe warnings", TimeProvider.System);
-        _connectionLog = LogThrottle.Summarising(log, LogLevel.Information, "Connection lines", TimeProvider.System, burst: 20);
+        _publishLog = LogThrottle.Summarising(log, LogLevel.Warning, "Publish warnings", time);
+        _subscribeLog = LogThrottle.Summarising(log, LogLevel.Warning, "Subscribe warnings", time);
+        _unsubscribeLog = LogThrottle.Summarising(log, LogLevel.Warning, "Unsubscribe warnings", time);
+        _connectionLog = LogThrottle.Summarising(log, LogLevel.Information, "Connection lines", time, burst: 20);
         _dialect = dialect;
         _urcs = urcs;
         _maxSubscriptions = maxSubscriptions;
@@ -225,8 +225,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials, _maxMessageBytes);
-        transport.Released += Release;
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials, _maxMessageBytes, Release);
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;

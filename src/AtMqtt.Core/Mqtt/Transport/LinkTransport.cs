@@ -11,14 +11,11 @@ namespace AtMqtt.Core.Mqtt.Transport;
 /// WebSocket or WSS layered on it. Owning the socket lets <c>AT+RST</c> cut the connection the way
 /// a power loss would (no DISCONNECT, so the broker publishes the will), whatever the carrier.
 /// </summary>
-internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, long maxMessageBytes) : IMqttClientStreamProvider
+internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, long maxMessageBytes, Action<ushort> released) : IMqttClientStreamProvider
 {
     private Socket? _socket;
     private MonitoredStream? _stream;
     private PacketGuard? _guard;
-
-    /// <summary>The broker released a QoS 2 message (PUBREL), on the current connection.</summary>
-    public event Action<ushort>? Released;
 
     /// <summary>What the broker did wrong on the current connection, if that is why it closed.</summary>
     public BrokerViolationException? Violation => _guard?.Violation;
@@ -73,8 +70,7 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
         }
 
         // A new connection starts a new packet stream (its CONNACK first).
-        var guard = new PacketGuard(maxMessageBytes);
-        guard.Released += id => Released?.Invoke(id);
+        var guard = new PacketGuard(maxMessageBytes, released);
         _guard = guard;
         var monitored = new MonitoredStream(stream, guard);
         _stream = monitored;

@@ -9,7 +9,7 @@ namespace AtMqtt.Core.Mqtt.Transport;
 /// header, before a byte of the body is handed on. It reads only fixed headers and the few body bytes a
 /// check needs; MQTTnet still decodes every packet.
 /// </summary>
-internal sealed class PacketGuard(long maxMessageBytes)
+internal sealed class PacketGuard(long maxMessageBytes, Action<ushort> released)
 {
     private State _state = State.Header;
     private byte _header;
@@ -26,9 +26,6 @@ internal sealed class PacketGuard(long maxMessageBytes)
         Length,
         Body,
     }
-
-    /// <summary>The broker released a QoS 2 message (PUBREL with this packet identifier).</summary>
-    public event Action<ushort>? Released;
 
     /// <summary>
     /// Checks <paramref name="bytes"/>, the next bytes from the broker in order; throws
@@ -198,7 +195,7 @@ internal sealed class PacketGuard(long maxMessageBytes)
         }
         else if (Type == 6)
         {
-            Released?.Invoke(_packetId);
+            released(_packetId);
         }
 
         _state = State.Header;

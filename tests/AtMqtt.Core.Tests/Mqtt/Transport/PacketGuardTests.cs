@@ -94,7 +94,7 @@ public sealed class PacketGuardTests
         Array.Fill(fits, (byte)'a');
         await first.WriteAsync(BrokerConnection.Publish("t", fits, qos: 1, packetId: 1));
         await s.ExpectAsync($"+MQTTSUBRECV:0,\"t\",{fits.Length}," + Encoding.ASCII.GetString(fits) + "\r\n");
-        Assert.Equal(4, (await first.ReadPacketAsync(4, Wait)).Type);
+        await first.ReadPacketAsync(4, Wait); // the PUBACK
 
         // One byte more: only its fixed header is sent, so the modem must judge it on the header.
         var header = BrokerConnection.Publish("t", new byte[limit], qos: 1, packetId: 2)[..4];
