@@ -38,4 +38,15 @@ internal static class Endpoints
         endPoint = new IPEndPoint(address, port);
         return true;
     }
+
+    /// <summary>
+    /// An end point for logs and transcripts: an IPv4 peer of a dual-mode socket shows as
+    /// <c>127.0.0.1:5000</c>, not <c>[::ffff:127.0.0.1]:5000</c>.
+    /// </summary>
+    public static string Show(EndPoint? endPoint) => endPoint switch
+    {
+        null => "(unknown)",
+        IPEndPoint { Address.IsIPv4MappedToIPv6: true } ip => new IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
+        _ => endPoint.ToString() ?? "(unknown)",
+    };
 }

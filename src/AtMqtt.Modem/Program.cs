@@ -1,65 +1,60 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Sockets;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Cli;
 using AtMqtt.Cli.Broker;
 using AtMqtt.Cli.Channels;
+using AtMqtt.Cli.Transcript;
 using Microsoft.Extensions.Logging;
+using static AtMqtt.Cli.CommandLineValues;
 
-var stdio = new Option<bool>("--stdio") { Description = "Speak AT on stdin/stdout (the default channel)." };
-var tcp = new Option<string?>("--tcp") { Description = "Listen for one host at a time on HOST:PORT (loopback only unless --allow-remote).", HelpName = "HOST:PORT" };
-var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow --tcp to listen on a non-loopback address." };
-var embeddedBroker = new Option<int?>("--embedded-broker")
-{
-    Description = "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883).",
-    HelpName = "PORT",
-    Arity = ArgumentArity.ZeroOrOne,
-};
-var dialect = new Option<string>("--dialect") { Description = "Command dialect: seed (default) or esp-at.", DefaultValueFactory = _ => "seed" };
-dialect.AcceptOnlyFromAmong("seed", "esp-at");
-var dataTimeout = new Option<int>("--data-timeout") { Description = "Seconds a '>' data phase waits for the next byte; 0 waits forever.", DefaultValueFactory = _ => 10 };
-var maxSubscriptions = new Option<int>("--max-subscriptions") { Description = "Size of the subscription list.", DefaultValueFactory = _ => 10 };
-var rxQueue = new Option<int>("--rx-queue") { Description = "QoS 0 messages that may wait for the host before new ones are dropped.", DefaultValueFactory = _ => 1000 };
-var maxMessageBytes = new Option<long>("--max-message-bytes")
-{
-    Description = "Largest message the broker may deliver, topic and payload together (the module's receive buffer); a larger one closes the broker connection before it is buffered.",
-    DefaultValueFactory = _ => ModemOptions.DefaultMaxMessageBytes,
-    HelpName = "BYTES",
-};
-var maxPubRaw = new Option<int>("--max-pubraw") { Description = "Largest AT+MQTTPUBRAW length in the esp-at dialect.", DefaultValueFactory = _ => 65536 };
-var wifi = new Option<string?>("--wifi")
-{
-    Description = "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any). Shows in the process list: prefer --wifi-file or ATMQTT_WIFI.",
-    HelpName = "SSID:PASSWORD",
-};
-var wifiFile = new Option<FileInfo?>("--wifi-file")
-{
-    Description = "Read SSID:PASSWORD from the first line of FILE. Keeps the password out of the process list, as does the ATMQTT_WIFI environment variable (used when neither --wifi nor --wifi-file is given).",
-    HelpName = "FILE",
-};
-var requireWifi = new Option<bool>("--require-wifi") { Description = "AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module." };
-var psk = new Option<string?>("--psk")
-{
-    Description = "TLS-PSK credentials for scheme 2 (seed dialect), as IDENTITY:HEXKEY. Shows in the process list: prefer --psk-file or ATMQTT_PSK.",
-    HelpName = "IDENTITY:HEXKEY",
-};
-var pskFile = new Option<FileInfo?>("--psk-file")
-{
-    Description = "Read the TLS-PSK credentials from a mosquitto psk_file (identity:hexkey). Keeps the key out of the process list, as does the ATMQTT_PSK environment variable (used when neither --psk nor --psk-file is given).",
-    HelpName = "FILE",
-};
-var ca = new Option<FileInfo?>("--ca") { Description = "PEM CA certificate(s) that verify the broker (schemes 3, 5, 8, 10); default: the system store.", HelpName = "FILE" };
-var clientCert = new Option<FileInfo?>("--client-cert") { Description = "PEM client certificate presented by schemes 4, 5, 9, 10.", HelpName = "FILE" };
-var clientKey = new Option<FileInfo?>("--client-key") { Description = "PEM private key of --client-cert (if not in the same file).", HelpName = "FILE" };
-var pty = new Option<string?>("--pty") { Description = "Create a pseudo-terminal (raw) and a symbolic link to it at PATH; a host opens PATH as its serial port (Linux).", HelpName = "PATH" };
-var serial = new Option<string?>("--serial") { Description = "Use a serial port (or a pty made by another program), 8N1, no flow control, at --baud (default 115200).", HelpName = "DEVICE" };
-var baud = new Option<int?>("--baud") { Description = "Pace the channel as a UART at N baud, 10 bits a byte; AT+UART_CUR/AT+UART_DEF change it at run time.", HelpName = "N" };
-var tcpConnect = new Option<string?>("--tcp-connect") { Description = "Connect out to a host whose UART is a listening socket (Renode, QEMU -serial tcp::PORT,server=on), retrying.", HelpName = "HOST:PORT" };
-var transcript = new Option<string?>("--transcript") { Description = "Record every byte both ways, timestamped, secrets redacted, to FILE.", HelpName = "FILE" };
-var monitor = new Option<bool>("--monitor") { Description = "Show the traffic live on stderr, coloured (NO_COLOR turns colours off)." };
-var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level written to stderr.", DefaultValueFactory = _ => LogLevel.Information };
+
+var stdio = Flag("--stdio", "Speak AT on stdin/stdout (the default channel).");
+var tcp = Text("--tcp", "HOST:PORT", "Listen for one host at a time on HOST:PORT (loopback only unless --allow-remote).");
+var allowRemote = Flag("--allow-remote", "Allow --tcp to listen on a non-loopback address.");
+var embeddedBroker = OptionalValueInt(
+    "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883).", EmbeddedBroker.DefaultPort, 1, 65535);
+var dialect = Choice("--dialect", "Command dialect: seed (default) or esp-at.", "seed", "seed", "esp-at");
+
+// A data phase's deadline is a Timer: a day is far below its limit (about 49 days).
+var dataTimeout = Int("--data-timeout", "S", "Seconds a '>' data phase waits for the next byte; 0 waits forever.", 10, 0, 86_400);
+var maxSubscriptions = Int("--max-subscriptions", "N", "Size of the subscription list.", 10, 1, 65_535);
+var rxQueue = Int("--rx-queue", "N", "QoS 0 messages that may wait for the host before new ones are dropped.", 1000, 1, int.MaxValue);
+
+// MQTT's own ceiling is a remaining length of 268,435,455 bytes.
+var maxMessageBytes = Long(
+    "--max-message-bytes",
+    "BYTES",
+    "Largest message the broker may deliver, topic and payload together (the module's receive buffer); a larger one closes the broker connection before it is buffered.",
+    ModemOptions.DefaultMaxMessageBytes,
+    1,
+    268_435_451);
+var maxPubRaw = Int("--max-pubraw", "N", "Largest AT+MQTTPUBRAW length in the esp-at dialect.", 65536, 1, 268_435_451);
+var wifi = Text(
+    "--wifi", "SSID:PASSWORD", "The simulated access point AT+CWJAP accepts, as SSID:PASSWORD (default: any). Shows in the process list: prefer --wifi-file or ATMQTT_WIFI.");
+var wifiFile = ExistingFile(
+    "--wifi-file",
+    "Read SSID:PASSWORD from the first line of FILE. Keeps the password out of the process list, as does the ATMQTT_WIFI environment variable (used when neither --wifi nor --wifi-file is given).");
+var requireWifi = Flag("--require-wifi", "AT+MQTTCONN fails until AT+CWJAP succeeded, as on a real module.");
+var psk = Text(
+    "--psk", "IDENTITY:HEXKEY", "TLS-PSK credentials for scheme 2 (seed dialect), as IDENTITY:HEXKEY. Shows in the process list: prefer --psk-file or ATMQTT_PSK.");
+var pskFile = ExistingFile(
+    "--psk-file",
+    "Read the TLS-PSK credentials from a mosquitto psk_file (identity:hexkey). Keeps the key out of the process list, as does the ATMQTT_PSK environment variable (used when neither --psk nor --psk-file is given).");
+var ca = ExistingFile("--ca", "PEM CA certificate(s) that verify the broker (schemes 3, 5, 8, 10); default: the system store.");
+var clientCert = ExistingFile("--client-cert", "PEM client certificate presented by schemes 4, 5, 9, 10.");
+var clientKey = ExistingFile("--client-key", "PEM private key of --client-cert (if not in the same file).");
+var pty = Text("--pty", "PATH", "Create a pseudo-terminal (raw) and a symbolic link to it at PATH; a host opens PATH as its serial port (Linux).");
+var serial = Text("--serial", "DEVICE", "Use a serial port (or a pty made by another program), 8N1, no flow control, at --baud (default 115200).");
+var baud = OptionalInt(
+    "--baud", "N", "Pace the channel as a UART at N baud, 10 bits a byte; AT+UART_CUR/AT+UART_DEF change it at run time.", ChannelSetup.MinBaud, ChannelSetup.MaxBaud);
+var tcpConnect = Text("--tcp-connect", "HOST:PORT", "Connect out to a host whose UART is a listening socket (Renode, QEMU -serial tcp::PORT,server=on), retrying.");
+var transcript = Text("--transcript", "FILE", "Record every byte both ways, timestamped, secrets redacted, to FILE.");
+var monitor = Flag("--monitor", "Show the traffic live on stderr, coloured on a terminal (NO_COLOR turns colours off).");
+var logLevel = Level("--log-level", "Least severe log level written to stderr.", LogLevel.Information);
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
@@ -75,37 +70,18 @@ root.SetAction(async (parse, cancellationToken) =>
     using var loggerFactory = Logging.Create(parse.GetValue(logLevel));
     var log = loggerFactory.CreateLogger("AtMqtt");
 
-    int timeout = parse.GetValue(dataTimeout);
-    int subscriptions = parse.GetValue(maxSubscriptions);
-    int queue = parse.GetValue(rxQueue);
-    int pubRaw = parse.GetValue(maxPubRaw);
-    long messageBytes = parse.GetValue(maxMessageBytes);
-    if (timeout < 0 || subscriptions < 1 || queue < 1 || pubRaw < 1)
-    {
-        Console.Error.WriteLine("--data-timeout must be >= 0; --max-subscriptions, --rx-queue and --max-pubraw must be >= 1.");
-        return 2;
-    }
-
-    // MQTT's own ceiling is a remaining length of 268,435,455 bytes.
-    if (messageBytes is < 1 or > 268_435_451)
-    {
-        Console.Error.WriteLine("--max-message-bytes must be between 1 and 268435451.");
-        return 2;
-    }
-
+    // Every value was checked by its parser (CommandLineValues); what is left needs two options at once or the machine.
     IPEndPoint? listen = null;
     if (parse.GetValue(tcp) is { } tcpValue)
     {
         if (!Endpoints.TryParse(tcpValue, out listen))
         {
-            Console.Error.WriteLine($"--tcp: '{tcpValue}' is not HOST:PORT.");
-            return 2;
+            return Usage($"--tcp: '{tcpValue}' is not HOST:PORT (an IP address or localhost, and a port from 0 to 65535).");
         }
 
         if (!IPAddress.IsLoopback(listen.Address) && !parse.GetValue(allowRemote))
         {
-            Console.Error.WriteLine($"--tcp: {listen.Address} is not a loopback address; add --allow-remote to listen on it.");
-            return 2;
+            return Usage($"--tcp: {listen.Address} is not a loopback address; add --allow-remote to listen on it.");
         }
     }
 
@@ -123,8 +99,7 @@ root.SetAction(async (parse, cancellationToken) =>
     catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
     {
         // The message names the option or variable and the problem, never the secret.
-        Console.Error.WriteLine(ex.Message);
-        return 2;
+        return Usage(ex.Message);
     }
 
     if (!string.IsNullOrEmpty(pskVariable) && (parse.GetValue(psk) is not null || parse.GetValue(pskFile) is not null))
@@ -142,8 +117,7 @@ root.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(baud), parse.GetValue(transcript), parse.GetValue(monitor), out string? channelError);
     if (channel is null)
     {
-        Console.Error.WriteLine(channelError);
-        return 2;
+        return Usage(channelError!);
     }
 
     var options = new ModemOptions
@@ -151,62 +125,96 @@ root.SetAction(async (parse, cancellationToken) =>
         Credentials = credentials,
         Wifi = accessPoint,
         RequireWifi = parse.GetValue(requireWifi),
-        Dialect = Dialect.FromName(parse.GetValue(dialect)!, pubRaw)!,
-        DataTimeout = TimeSpan.FromSeconds(timeout),
-        MaxSubscriptions = subscriptions,
-        RxQueue = queue,
-        MaxMessageBytes = messageBytes,
+        Dialect = Dialect.FromName(parse.GetValue(dialect)!, parse.GetValue(maxPubRaw))!,
+        DataTimeout = TimeSpan.FromSeconds(parse.GetValue(dataTimeout)),
+        MaxSubscriptions = parse.GetValue(maxSubscriptions),
+        RxQueue = parse.GetValue(rxQueue),
+        MaxMessageBytes = parse.GetValue(maxMessageBytes),
         LoggerFactory = loggerFactory,
         Version = typeof(Endpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
     };
 
-    EmbeddedBroker? broker = null;
-    if (parse.GetResult(embeddedBroker) is not null)
-    {
-        int port = parse.GetValue(embeddedBroker) ?? 1883;
-        try
-        {
-            broker = await EmbeddedBroker.StartAsync(port, loggerFactory.CreateLogger("AtMqtt.Broker"));
-        }
-        catch (Exception ex)
-        {
-            log.LogCritical("Embedded broker could not listen on port {Port} of loopback: {Reason}", port, ex.Message);
-            return 1;
-        }
-    }
-
-    await using var modem = new Modem(options);
-    using var recorder = channel.CreateRecorder(options.Version);
-    if (recorder is not null)
-    {
-        // SPEC 7: configured secrets never reach a transcript, wherever they turn up in the traffic.
-        if (accessPoint is { Password: { Length: > 0 } wifiPassword })
-        {
-            recorder.AddSecret(wifiPassword);
-        }
-
-        if (credentials.Psk is { } pskKey)
-        {
-            recorder.AddSecret(Convert.ToHexString(pskKey.Key));
-            recorder.AddSecret(Convert.ToHexStringLower(pskKey.Key));
-            if (pskText is not null)
-            {
-                // As written, whichever the source: odd length or mixed case differ from both hex forms.
-                recorder.AddSecret(pskText);
-            }
-        }
-    }
-
-    var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"));
+    // What can still fail on this machine (a file, a port) fails before anything starts.
+    TrafficRecorder? recorder;
     try
     {
-        log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, channel.Describe(listen));
-        await channel.RunAsync(hostLine, listen, loggerFactory, cancellationToken);
+        recorder = channel.CreateRecorder(options.Version);
     }
-    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
     {
-        log.LogCritical("Channel failed: {Reason}", ex.Message);
-        return 1;
+        return Usage($"--transcript: cannot write {channel.TranscriptPath}: {ex.Message}");
+    }
+
+    using var recorderScope = recorder;
+    Socket? listener = null;
+    if (listen is not null)
+    {
+        try
+        {
+            listener = TcpListenChannel.Listen(listen);
+        }
+        catch (SocketException ex)
+        {
+            return Usage(ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? $"--tcp: {listen} is in use: something listens on port {listen.Port} already (another atmqtt?); pick another port."
+                : $"--tcp: cannot listen on {listen}: {ex.Message}.");
+        }
+    }
+
+    EmbeddedBroker? broker = null;
+    try
+    {
+        if (parse.GetValue(embeddedBroker) is int brokerPort)
+        {
+            try
+            {
+                broker = await EmbeddedBroker.StartAsync(brokerPort, loggerFactory.CreateLogger("AtMqtt.Broker"));
+            }
+            catch (SocketException ex)
+            {
+                listener?.Dispose();
+                return Usage(ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                    ? $"--embedded-broker: port {brokerPort} is in use, maybe by a broker already running (an installed mosquitto listens on 1883): leave out --embedded-broker and connect to that one (AT+MQTTCONN=0,\"127.0.0.1\",{brokerPort},0), or give a free port: --embedded-broker PORT."
+                    : $"--embedded-broker: cannot listen on port {brokerPort} of loopback: {ex.Message}.");
+            }
+        }
+
+        if (recorder is not null)
+        {
+            // SPEC 7: configured secrets never reach a transcript, wherever they turn up in the traffic.
+            if (accessPoint is { Password: { Length: > 0 } wifiPassword })
+            {
+                recorder.AddSecret(wifiPassword);
+            }
+
+            if (credentials.Psk is { } pskKey)
+            {
+                recorder.AddSecret(Convert.ToHexString(pskKey.Key));
+                recorder.AddSecret(Convert.ToHexStringLower(pskKey.Key));
+                if (pskText is not null)
+                {
+                    // As written, whichever the source: odd length or mixed case differ from both hex forms.
+                    recorder.AddSecret(pskText);
+                }
+            }
+        }
+
+        // The modem goes before the broker: stopping the broker under a connected link would log the
+        // link's loss as a warning on every clean exit.
+        await using var modem = new Modem(options);
+        var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"));
+        try
+        {
+            log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, channel.Describe(listen));
+            await channel.RunAsync(hostLine, listener, loggerFactory, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            log.LogCritical("Channel failed: {Reason}", ex.Message);
+            return 1;
+        }
+
+        return 0;
     }
     finally
     {
@@ -215,8 +223,27 @@ root.SetAction(async (parse, cancellationToken) =>
             await broker.DisposeAsync();
         }
     }
-
-    return 0;
 });
 
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (string message in Messages(parsed, args))
+    {
+        Console.Error.WriteLine(message);
+    }
+
+    Console.Error.WriteLine("atmqtt --help lists the options.");
+    return UsageExitCode;
+}
+
+// Signals are the channel's to handle (ChannelSetup.RunAsync): it ends cleanly, puts a terminal back
+// and removes a --pty link. System.CommandLine's own handling would end the program 2 s after a signal.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+/// <summary>A usage error found in the action: one line on stderr, exit code 2.</summary>
+static int Usage(string message)
+{
+    Console.Error.WriteLine(message);
+    return UsageExitCode;
+}

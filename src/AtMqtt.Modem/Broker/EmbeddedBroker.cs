@@ -7,10 +7,14 @@ namespace AtMqtt.Cli.Broker;
 
 /// <summary>
 /// MQTTnet's broker in-process on loopback only (127.0.0.1 and, where the machine has it, ::1), so
-/// the modem works with nothing else installed and nothing beyond the machine can reach it.
+/// the modem works with nothing else installed and nothing beyond the machine can reach it. A client
+/// without a client id gets one, as from mosquitto (<see cref="ClientIdAssignment"/>).
 /// </summary>
 internal sealed class EmbeddedBroker : IAsyncDisposable
 {
+    /// <summary>MQTT's registered port, for <c>--embedded-broker</c> without a port.</summary>
+    public const int DefaultPort = 1883;
+
     private readonly MqttServer _server;
     private readonly ILogger _log;
 
@@ -35,8 +39,20 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
             .WithPersistentSessions()
             .WithMaxPendingMessagesPerClient(100_000)
             .Build();
-        var server = new MqttServerFactory().CreateMqttServer(options);
-        await server.StartAsync().ConfigureAwait(false);
+        var factory = new MqttServerFactory();
+        var adapters = factory.DefaultServerAdapters.Select(create => (IMqttServerAdapter)new ClientIdAssignment(create(factory), log)).ToList();
+        var server = factory.CreateMqttServer(options, adapters);
+        server.ValidatingConnectionAsync += e => ClientIdAssignment.OnValidatingConnection(e, log);
+        try
+        {
+            await server.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
         log.LogInformation("Embedded MQTT broker listening on {Addresses}", Describe(port, v6));
         return new EmbeddedBroker(server, port, log);
     }

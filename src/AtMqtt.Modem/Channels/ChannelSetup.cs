@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using AtMqtt.Cli.Transcript;
 using Microsoft.Extensions.Logging;
@@ -111,6 +112,12 @@ internal sealed class ChannelSetup
             return null;
         }
 
+        if (serial is not null && Directory.Exists(serial))
+        {
+            error = $"--serial: {serial} is a folder, not a device.";
+            return null;
+        }
+
         return new ChannelSetup
         {
             PtyPath = pty,
@@ -155,7 +162,8 @@ internal sealed class ChannelSetup
     /// process is asked to stop (SIGTERM, SIGINT, SIGHUP): the channel then ends cleanly, so that
     /// <c>--pty</c> removes its link and the transcript is complete.
     /// </summary>
-    public async Task RunAsync(HostLine line, IPEndPoint? listen, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <param name="listener">The <c>--tcp</c> socket, listening already (<see cref="TcpListenChannel.Listen"/>); null for the other channels.</param>
+    public async Task RunAsync(HostLine line, Socket? listener, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var signals = new List<PosixSignalRegistration>();
@@ -166,14 +174,19 @@ internal sealed class ChannelSetup
                 signals.Add(PosixSignalRegistration.Create(signal, context =>
                 {
                     context.Cancel = true;
-                    stop.Cancel();
+                    if (!stop.IsCancellationRequested)
+                    {
+                        // Information, as any asked-for stop: what the stop then closes is no failure either.
+                        loggers.CreateLogger("AtMqtt").LogInformation("{Signal}: stopping", context.Signal);
+                        stop.Cancel();
+                    }
                 }));
             }
         }
 
         try
         {
-            await RunChannelAsync(line, listen, loggers, stop.Token).ConfigureAwait(false);
+            await RunChannelAsync(line, listener, loggers, stop.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -184,7 +197,7 @@ internal sealed class ChannelSetup
         }
     }
 
-    private Task RunChannelAsync(HostLine line, IPEndPoint? listen, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private Task RunChannelAsync(HostLine line, Socket? listener, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (PtyPath is not null)
         {
@@ -201,11 +214,31 @@ internal sealed class ChannelSetup
             return new TcpConnectChannel(line, c.Host, c.Port, loggers.CreateLogger("AtMqtt.TcpConnect")).RunAsync(cancellationToken);
         }
 
-        if (listen is not null)
+        if (listener is not null)
         {
-            return new TcpListenChannel(line, listen, loggers.CreateLogger("AtMqtt.Tcp")).RunAsync(cancellationToken);
+            return new TcpListenChannel(line, listener, loggers.CreateLogger("AtMqtt.Tcp")).RunAsync(cancellationToken);
         }
 
-        return StdioChannel.RunAsync(line, cancellationToken);
+        return StdioChannel.RunAsync(line, EnterTerminal(loggers.CreateLogger("AtMqtt.Stdio")), cancellationToken);
+    }
+
+    /// <summary>Session mode for a terminal on stdin (see <see cref="StdioTerminal"/>); null for a pipe or a file.</summary>
+    private static StdioTerminal? EnterTerminal(ILogger log)
+    {
+        try
+        {
+            var terminal = StdioTerminal.TryEnter(0);
+            if (terminal is not null)
+            {
+                log.LogInformation("stdin is a terminal: its own echo and line editing are off until atmqtt exits, so each line shows once, echoed by the modem (ATE0 turns that off); Enter ends a line; Ctrl-C quits");
+            }
+
+            return terminal;
+        }
+        catch (IOException ex)
+        {
+            log.LogWarning("stdin is a terminal, but its echo could not be turned off ({Reason}): each line will show twice", ex.Message);
+            return null;
+        }
     }
 }

@@ -24,17 +24,24 @@ internal sealed class FdStream : Stream
     private ReadRequest? _request;
     private bool _disposed;
 
-    /// <param name="fd">An open descriptor; it is switched to non-blocking mode.</param>
+    /// <param name="fd">An open descriptor.</param>
     /// <param name="ownsFd">Close it on dispose.</param>
     /// <param name="hangupEndsWrites">
     /// Refuse to write once the other side hung up. A pty master accepts (and keeps) bytes while no
     /// one has the slave open; they would reach the next host before its <c>ready</c>.
     /// </param>
-    public FdStream(int fd, bool ownsFd, bool hangupEndsWrites = false)
+    /// <param name="setNonBlocking">
+    /// Switch the descriptor to non-blocking mode (the default). A descriptor shared with another
+    /// process (stdin) stays blocking and is only read: reads wait in poll(2) first either way.
+    /// </param>
+    public FdStream(int fd, bool ownsFd, bool hangupEndsWrites = false, bool setNonBlocking = true)
     {
         _handle = new SafeFileHandle(fd, ownsFd);
         _hangupEndsWrites = hangupEndsWrites;
-        Libc.SetNonBlocking(fd);
+        if (setNonBlocking)
+        {
+            Libc.SetNonBlocking(fd);
+        }
     }
 
     public override bool CanRead => !_handle.IsClosed;

@@ -76,10 +76,13 @@ internal static partial class Libc
     private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport(Lib, EntryPoint = "tcgetattr", SetLastError = true)]
-    private static partial int TcGetAttr(int fd, [Out] byte[] termios);
+    public static partial int TcGetAttr(int fd, [Out] byte[] termios);
 
     [LibraryImport(Lib, EntryPoint = "tcsetattr", SetLastError = true)]
-    private static partial int TcSetAttr(int fd, int when, [In] byte[] termios);
+    public static partial int TcSetAttr(int fd, int when, [In] byte[] termios);
+
+    [LibraryImport(Lib, EntryPoint = "isatty")]
+    public static partial int IsATty(int fd);
 
     [LibraryImport(Lib, EntryPoint = "cfmakeraw")]
     private static partial void CfMakeRaw([In, Out] byte[] termios);

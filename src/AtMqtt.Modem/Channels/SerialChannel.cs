@@ -47,7 +47,9 @@ internal sealed class SerialChannel(HostLine line, string device, ILogger log)
                     told = true;
                     if (_cannotOpenLog.ShouldLog())
                     {
-                        log.LogWarning("Cannot open {Device}: {Reason}; retrying every second", device, ex.Message);
+                        // System.IO.Ports says "access denied" for a device that is not there.
+                        string reason = Resolve() is null ? "it does not exist (yet)" : ex.Message.TrimEnd('.');
+                        log.LogWarning("Cannot open {Device}: {Reason}; trying again every second", device, reason);
                     }
                 }
 

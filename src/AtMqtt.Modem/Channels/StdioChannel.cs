@@ -2,14 +2,33 @@ using System.IO.Pipelines;
 
 namespace AtMqtt.Cli.Channels;
 
-/// <summary>The process's stdin/stdout: a person at a terminal, or a parent process. Ends at EOF.</summary>
+/// <summary>
+/// The process's stdin/stdout: a person at a terminal, or a parent process. Ends at EOF, or when
+/// <c>RunAsync</c>'s token fires (a signal): on Linux stdin is read through poll(2), so a read waiting
+/// for a quiet parent or a person does not hold the program open. A terminal on stdin is put in
+/// session mode for as long as the channel runs (<see cref="StdioTerminal"/>).
+/// </summary>
 internal static class StdioChannel
 {
-    public static async Task RunAsync(HostLine line, CancellationToken cancellationToken)
+    private const int StdinFd = 0;
+
+    public static async Task RunAsync(HostLine line, StdioTerminal? terminal, CancellationToken cancellationToken)
     {
-        var input = PipeReader.Create(Console.OpenStandardInput(), new StreamPipeReaderOptions(bufferSize: 4096));
-        var output = PipeWriter.Create(Console.OpenStandardOutput(), new StreamPipeWriterOptions(leaveOpen: true));
-        await line.ServeAsync(new DuplexPipe(input, output), "stdio", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Blocking stays on: O_NONBLOCK would change the descriptor the parent (a shell) shares.
+            Stream stdin = OperatingSystem.IsLinux() ? new FdStream(StdinFd, ownsFd: false, setNonBlocking: false) : Console.OpenStandardInput();
+            await using (stdin.ConfigureAwait(false))
+            {
+                var input = PipeReader.Create(stdin, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+                var output = PipeWriter.Create(Console.OpenStandardOutput(), new StreamPipeWriterOptions(leaveOpen: true));
+                await line.ServeAsync(new DuplexPipe(input, output), terminal is null ? "stdio" : "stdio (a terminal)", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            terminal?.Dispose();
+        }
     }
 }
 

@@ -31,7 +31,7 @@ internal sealed class TcpConnectChannel(HostLine line, string host, int port, IL
                 return;
             }
 
-            var remote = socket.RemoteEndPoint;
+            string remote = Endpoints.Show(socket.RemoteEndPoint);
             if (_connectedLog.ShouldLog())
             {
                 log.LogInformation("Connected to the host's UART at {Remote}", remote);

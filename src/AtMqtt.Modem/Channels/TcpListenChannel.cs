@@ -29,7 +29,7 @@ internal sealed class TcpListenChannel
     private static readonly TimeSpan CutLimit = TimeSpan.FromSeconds(5);
 
     private readonly HostLine _line;
-    private readonly IPEndPoint _endPoint;
+    private readonly Socket _listener;
     private readonly ILogger _log;
 
     // Only the accept loop touches these.
@@ -43,10 +43,11 @@ internal sealed class TcpListenChannel
     private readonly LogThrottle _disconnectedLog;
     private readonly LogThrottle _refusedLog;
 
-    public TcpListenChannel(HostLine line, IPEndPoint endPoint, ILogger log)
+    /// <param name="listener">From <see cref="Listen"/>; the channel owns it.</param>
+    public TcpListenChannel(HostLine line, Socket listener, ILogger log)
     {
         _line = line;
-        _endPoint = endPoint;
+        _listener = listener;
         _log = log;
         _connectedLog = LogThrottle.Summarising(log, LogLevel.Information, "Host connected", TimeProvider.System, burst: 10);
         _errorLog = LogThrottle.Summarising(log, LogLevel.Debug, "Host connection ended with an error", TimeProvider.System);
@@ -54,12 +55,37 @@ internal sealed class TcpListenChannel
         _refusedLog = LogThrottle.Summarising(log, LogLevel.Warning, "Refused a second host", TimeProvider.System);
     }
 
+    /// <summary>
+    /// Binds and listens on <paramref name="endPoint"/>, before anything else starts, so that a port
+    /// in use stops the program at once (<see cref="SocketError.AddressAlreadyInUse"/>).
+    /// </summary>
+    /// <remarks>
+    /// No <see cref="SocketOptionName.ReuseAddress"/>: on Linux .NET turns it into SO_REUSEPORT as well
+    /// as SO_REUSEADDR, and two sockets with SO_REUSEPORT may listen on one port side by side (the
+    /// kernel shares the connections out between them): a second atmqtt on the same --tcp port
+    /// listened too. .NET sets SO_REUSEADDR alone on every listening socket on Unix, which is what lets
+    /// a restarted modem bind while the old connections are in TIME_WAIT, and which the kernel refuses
+    /// while anything listens on the port, with or without SO_REUSEPORT.
+    /// </remarks>
+    public static Socket Listen(IPEndPoint endPoint)
+    {
+        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(endPoint);
+            listener.Listen(4);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var listener = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(_endPoint);
-        listener.Listen(4);
+        using var listener = _listener;
         _log.LogInformation("Listening for a host on {EndPoint}", listener.LocalEndPoint);
         using var registration = cancellationToken.Register(listener.Dispose);
         while (!cancellationToken.IsCancellationRequested)
@@ -128,7 +154,7 @@ internal sealed class TcpListenChannel
             }
         }
 
-        _log.LogDebug("A host connected from {Remote} while the previous one's session was ending; it waits for that", newcomer.RemoteEndPoint);
+        _log.LogDebug("A host connected from {Remote} while the previous one's session was ending; it waits for that", Endpoints.Show(newcomer.RemoteEndPoint));
         if (await EndsWithinAsync(DrainLimit, cancellationToken).ConfigureAwait(false))
         {
             return true;
@@ -157,7 +183,7 @@ internal sealed class TcpListenChannel
 
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
     {
-        var remote = socket.RemoteEndPoint;
+        string remote = Endpoints.Show(socket.RemoteEndPoint);
         if (_connectedLog.ShouldLog())
         {
             _log.LogInformation("Host connected from {Remote}", remote);
@@ -192,7 +218,7 @@ internal sealed class TcpListenChannel
     {
         if (_refusedLog.ShouldLog())
         {
-            _log.LogWarning("Refused a second host from {Remote}: one host at a time", socket.RemoteEndPoint);
+            _log.LogWarning("Refused a second host from {Remote}: one host at a time", Endpoints.Show(socket.RemoteEndPoint));
         }
 
         try

@@ -46,8 +46,9 @@ internal sealed class TranscriptFile : ITrafficSink
 }
 
 /// <summary>
-/// <c>--monitor</c>: the same records, live and coloured, on stderr (the host's bytes in green, the
-/// modem's in cyan, escapes dimmed, redactions in red). <c>NO_COLOR</c> turns the colours off.
+/// <c>--monitor</c>: the same records, live on stderr, coloured when stderr is a terminal (the host's
+/// bytes in green, the modem's in cyan, escapes dimmed, redactions in red). <c>NO_COLOR</c> turns the
+/// colours off; so does stderr going to a file or a pipe, where escape codes would only be noise.
 /// </summary>
 internal sealed class MonitorView(TextWriter output, bool colour) : ITrafficSink
 {
@@ -59,7 +60,10 @@ internal sealed class MonitorView(TextWriter output, bool colour) : ITrafficSink
     private const string Yellow = "\u001b[33m";
 
     public static MonitorView ForStandardError() =>
-        new(Console.Error, string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")));
+        new(Console.Error, UsesColour(!Console.IsErrorRedirected, Environment.GetEnvironmentVariable("NO_COLOR")));
+
+    /// <summary>Colours only on a terminal, and only without <c>NO_COLOR</c> (no-color.org: set and not empty).</summary>
+    public static bool UsesColour(bool stderrIsTerminal, string? noColor) => stderrIsTerminal && string.IsNullOrEmpty(noColor);
 
     public void Write(in TrafficRecord record)
     {
