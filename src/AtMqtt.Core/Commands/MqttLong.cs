@@ -67,7 +67,7 @@ internal static class MqttLong
             m.Link.Configure(user with { Password = data });
             if (m.LongCredentialLog.ShouldLog())
             {
-                m.Log.LogInformation("Long password set ({Length} bytes, ***)", data.Length);
+                m.Log.LogInformation("Long password set ({Length} bytes)", data.Length);
             }
 
             return m.Ok();

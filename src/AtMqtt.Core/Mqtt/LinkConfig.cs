@@ -4,7 +4,8 @@ namespace AtMqtt.Core.Mqtt;
 public sealed record UserConfig(int Scheme, string ClientId, string Username, byte[] Password, int CertKeyId, int CaId, string Path)
 {
     /// <summary>Never the password itself: records print their members, and logs must not carry it.</summary>
-    public override string ToString() => $"scheme {Scheme}, client id {ClientId}, username {Username}, password {(Password.Length == 0 ? "(none)" : "***")}";
+    public override string ToString() =>
+        $"scheme {Scheme}, client id \"{ClientId}\", {(Username.Length == 0 ? "no username" : $"username \"{Username}\"")}, {(Password.Length == 0 ? "no password" : "a password")}";
 }
 
 /// <summary>AT+MQTTALPN and AT+MQTTSNI, used by the TLS schemes.</summary>

@@ -237,8 +237,8 @@ public sealed class MqttLink : IAsyncDisposable
         {
             if (_connectionLog.ShouldLog())
             {
-                _log.LogInformation("Connecting to {Host}:{Port} as {ClientId} (scheme {Scheme}: {Carrier}, keepalive {KeepAlive}s, clean session {Clean})",
-                    target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession);
+                _log.LogInformation("Connecting to {Host}:{Port} as \"{ClientId}\" (scheme {Scheme}, {Carrier}; keepalive {KeepAlive} s; {Session})",
+                    target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession ? "clean session" : "session kept");
             }
             IMqttClient? previous;
             lock (_gate)
@@ -273,7 +273,7 @@ public sealed class MqttLink : IAsyncDisposable
 
             if (_connectionLog.ShouldLog())
             {
-                _log.LogInformation("Connected to {Host}:{Port} (session present: {SessionPresent})", target.Host, target.Port, result.IsSessionPresent);
+                _log.LogInformation("Connected to {Host}:{Port} ({Session})", target.Host, target.Port, result.IsSessionPresent ? "the broker had kept the session" : "a new session");
             }
             _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
             return 0;
@@ -364,7 +364,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             if (_publishLog.ShouldLog())
             {
-                _log.LogWarning("Publish to {Topic} refused: not connected", topic);
+                _log.LogWarning("Publish to \"{Topic}\" refused: not connected", topic);
             }
 
             return false;
@@ -394,7 +394,7 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 if (_publishLog.ShouldLog())
                 {
-                    _log.LogWarning("Publish to {Topic} failed: {Reason}", topic, result.ReasonCode);
+                    _log.LogWarning("Publish to \"{Topic}\" failed: {Reason}", topic, LogText.Words(result.ReasonCode));
                 }
             }
 
@@ -404,7 +404,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             if (_publishLog.ShouldLog())
             {
-                _log.LogWarning("Publish to {Topic} (QoS {Qos}, {Length} bytes) failed: {Reason}", topic, qos, payload.Length, Describe(ex));
+                _log.LogWarning("Publish to \"{Topic}\" (QoS {Qos}, {Length} bytes) failed: {Reason}", topic, qos, payload.Length, Describe(ex));
             }
 
             return false;
@@ -432,7 +432,7 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 if (_subscribeLog.ShouldLog())
                 {
-                    _log.LogWarning("Subscribe to {Filter} refused: {Reason}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})");
+                    _log.LogWarning("Subscribe to \"{Filter}\" refused: {Reason}", filter, client is null ? "not connected" : $"the list is full ({_maxSubscriptions})");
                 }
 
                 return SubscribeOutcome.Failed;
@@ -451,7 +451,7 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 if (_subscribeLog.ShouldLog())
                 {
-                    _log.LogWarning("Subscribe to {Filter} refused by the broker: {Code}", filter, code);
+                    _log.LogWarning("Subscribe to \"{Filter}\" refused by the broker: {Code}", filter, LogText.Words(code));
                 }
 
                 return SubscribeOutcome.Failed;
@@ -468,7 +468,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             if (_subscribeLog.ShouldLog())
             {
-                _log.LogWarning("Subscribe to {Filter} failed: {Reason}", filter, Describe(ex));
+                _log.LogWarning("Subscribe to \"{Filter}\" failed: {Reason}", filter, Describe(ex));
             }
 
             return SubscribeOutcome.Failed;
@@ -509,7 +509,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             if (_unsubscribeLog.ShouldLog())
             {
-                _log.LogWarning("Unsubscribe from {Filter} failed: {Reason}", filter, Describe(ex));
+                _log.LogWarning("Unsubscribe from \"{Filter}\" failed: {Reason}", filter, Describe(ex));
             }
 
             return UnsubscribeOutcome.Failed;
@@ -520,7 +520,9 @@ public sealed class MqttLink : IAsyncDisposable
     /// AT+MQTTCLEAN (graceful: DISCONNECT, so no will) or AT+RST (abrupt: the socket is cut, so the
     /// broker publishes the will). Either way configuration and subscriptions are forgotten.
     /// </summary>
-    public async Task CloseAsync(bool graceful)
+    /// <param name="graceful">Send DISCONNECT first.</param>
+    /// <param name="why">What cut the link, for the log (an abrupt close only).</param>
+    public async Task CloseAsync(bool graceful, string why = "a restart: AT+RST or AT+RESTORE")
     {
         IMqttClient? client;
         LinkTransport? transport;
@@ -570,13 +572,21 @@ public sealed class MqttLink : IAsyncDisposable
         client.Dispose();
         if (_connectionLog.ShouldLog())
         {
-            _log.LogInformation(graceful ? "Link cleaned" : "Link dropped without DISCONNECT (reset)");
+            if (graceful)
+            {
+                _log.LogInformation("Link closed with a DISCONNECT (AT+MQTTCLEAN)");
+            }
+            else
+            {
+                _log.LogInformation("Link cut without a DISCONNECT ({Why}): the broker publishes the will, if one was set", why);
+            }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await CloseAsync(graceful: false).ConfigureAwait(false);
+        // As a module switched off: no DISCONNECT.
+        await CloseAsync(graceful: false, "the modem stopped").ConfigureAwait(false);
         _publishLog.Dispose();
         _subscribeLog.Dispose();
         _unsubscribeLog.Dispose();
@@ -733,7 +743,7 @@ public sealed class MqttLink : IAsyncDisposable
             _urcs.CountTooLarge();
         }
 
-        string reason = violation?.Message ?? e.Reason + (e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
+        string reason = violation?.Message ?? LogText.Words(e.Reason) + (e.Exception is null ? "" : " (" + Describe(e.Exception) + ")");
         if (reconnect)
         {
             if (_connectionLog.ShouldLog())
@@ -929,7 +939,7 @@ public sealed class MqttLink : IAsyncDisposable
 }
 
 /// <summary>CONNACK with a failure code.</summary>
-internal sealed class BrokerRefusedException(MqttClientConnectResultCode code) : Exception($"broker refused the connection: {code}")
+internal sealed class BrokerRefusedException(MqttClientConnectResultCode code) : Exception($"broker refused the connection: {LogText.Words(code)}")
 {
     public MqttClientConnectResultCode Code { get; } = code;
 }

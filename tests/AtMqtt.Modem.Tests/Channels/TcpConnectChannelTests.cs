@@ -27,6 +27,11 @@ public sealed class TcpConnectChannelTests(MosquittoFixture mosquitto) : IClassF
         await host.DisposeAsync();
         listener.Stop();
         await modem.WaitForStdErrAsync("went away; reconnecting", Session.Timeout);
+
+        // The socket is dual-mode: the log still says the address as it was given.
+        Assert.Contains($"Connected to the host's UART at 127.0.0.1:{port}", modem.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"The host's UART at 127.0.0.1:{port} went away", modem.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("::ffff:", modem.StdErr, StringComparison.Ordinal);
         await Task.Delay(700); // at least one refused attempt
 
         listener = new TcpListener(IPAddress.Loopback, port);
