@@ -1,6 +1,9 @@
 // AtMqtt.Client demo: MQTT through an AT module (a real ESP-AT module on a serial port, or the atmqtt
-// software modem on TCP). Connects, subscribes to demo/echo, publishes "hello" to demo/hello at QoS 1,
-// prints the first message that arrives on demo/echo and exits 0; exits 1 if none came in time.
+// software modem on TCP). Connects, subscribes to demo/echo, publishes "hello" to demo/echo at QoS 1,
+// prints the message as the broker sends it back ("demo/echo: hello") and exits 0; exits 1 if none came
+// in time. With --wait-for-echo it publishes "hello" to demo/hello instead and waits for someone else
+// (a script, another device) to answer on demo/echo, for example:
+//   mosquitto_sub -h 127.0.0.1 -t demo/hello -C 1 | xargs -I{} mosquitto_pub -h 127.0.0.1 -t demo/echo -m "echo of {}"
 //
 //   dotnet run --project samples/AtMqtt.Client.Demo -- --modem tcp://127.0.0.1:3333 --broker 127.0.0.1:1883
 //   dotnet run --project samples/AtMqtt.Client.Demo -- --modem serial:/dev/ttyUSB0@115200 --broker test.example:1883
@@ -13,6 +16,8 @@ const string Usage = """
       --modem ADDRESS       tcp://HOST:PORT (atmqtt --tcp, a serial bridge) or serial:DEVICE[@BAUD]
       --broker HOST:PORT    the MQTT broker, as the module reaches it (port default 1883)
       --timeout SECONDS     how long to wait for a message on demo/echo (default 30)
+      --wait-for-echo       publish hello to demo/hello and wait for another client to answer on
+                            demo/echo (default: publish hello to demo/echo, and get it back)
       --dialect D           auto (default), seed or esp-at
       --client-id ID        the MQTT client ID (default: random)
       --username USER       MQTT user name
@@ -21,6 +26,7 @@ const string Usage = """
 
 string? modem = null, broker = null, clientId = null, username = null, password = null;
 double timeoutSeconds = 30;
+bool waitForEcho = false;
 var dialect = AtDialect.Auto;
 for (int i = 0; i < args.Length; i++)
 {
@@ -34,6 +40,7 @@ for (int i = 0; i < args.Length; i++)
             case "--broker": broker = Next(); break;
             case "--timeout": timeoutSeconds = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture); break;
             case "--client-id": clientId = Next(); break;
+            case "--wait-for-echo": waitForEcho = true; break;
             case "--username": username = Next(); break;
             case "--password": password = Next(); break;
             case "--dialect":
@@ -97,8 +104,11 @@ try
 
     await client.ConnectAsync(options, deadline.Token);
     await client.SubscribeAsync("demo/echo", MqttQos.AtLeastOnce, deadline.Token);
-    await client.PublishAsync("demo/hello", "hello", MqttQos.AtLeastOnce, cancellationToken: deadline.Token);
-    Console.Error.WriteLine("Published hello to demo/hello; waiting for a message on demo/echo");
+    string helloTopic = waitForEcho ? "demo/hello" : "demo/echo";
+    await client.PublishAsync(helloTopic, "hello", MqttQos.AtLeastOnce, cancellationToken: deadline.Token);
+    Console.Error.WriteLine(waitForEcho
+        ? "Published hello to demo/hello; waiting for another client to answer on demo/echo"
+        : "Published hello to demo/echo; waiting for the broker to send it back");
 
     await foreach (var message in client.ReadMessagesAsync(deadline.Token))
     {

@@ -11,10 +11,27 @@ namespace AtMqtt.Client.Tests;
 /// </summary>
 public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFixture>
 {
+    /// <summary>As the README runs it: nothing else on the broker; the demo's own message comes back.</summary>
     [Theory]
     [InlineData(BrokerKind.Embedded)]
     [InlineData(BrokerKind.Mosquitto)]
-    public async Task The_demo_prints_the_echo_and_exits_0(BrokerKind broker)
+    public async Task The_demo_alone_prints_its_own_echo_and_exits_0(BrokerKind broker)
+    {
+        await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.Seed);
+        await using var watcher = await brokers.ProbeAsync(broker);
+        await watcher.SubscribeAsync("demo/echo", 1);
+
+        var (code, stdout, stderr) = await RunDemoAsync(
+            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(broker)}", "--timeout", "30");
+        Assert.True(code == 0, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Equal("demo/echo: hello\n", stdout.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal("hello", (await watcher.NextAsync(TimeSpan.FromSeconds(30))).PayloadText);
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.Mosquitto)]
+    public async Task The_demo_waiting_for_an_echo_prints_it_and_exits_0(BrokerKind broker)
     {
         await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.Seed);
         await using var echo = await brokers.ProbeAsync(broker);
@@ -26,7 +43,7 @@ public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFix
         });
 
         var (code, stdout, stderr) = await RunDemoAsync(
-            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(broker)}", "--timeout", "30");
+            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(broker)}", "--timeout", "30", "--wait-for-echo");
         await answer;
         Assert.True(code == 0, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
         Assert.Equal("demo/echo: echo of hello\n", stdout.Replace("\r\n", "\n", StringComparison.Ordinal));
@@ -38,7 +55,7 @@ public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFix
         await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.EspAt);
         var watch = Stopwatch.StartNew();
         var (code, stdout, stderr) = await RunDemoAsync(
-            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(BrokerKind.Embedded)}", "--timeout", "2");
+            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(BrokerKind.Embedded)}", "--timeout", "2", "--wait-for-echo");
         Assert.NotEqual(0, code);
         Assert.Equal("", stdout);
         Assert.Contains("No message on demo/echo within 2 s", stderr, StringComparison.Ordinal);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The repository's one test entry point, for people and for CI (.ci/run calls it):
+#
+#   ./test.sh                 everything: dotnet test, then the stages after it
+#   ./test.sh ARGS...         dotnet test ARGS... only (a subset: a project, --filter ...)
+#
+# Needs the .NET SDK. mosquitto and mosquitto_pub (the integration tests start their own broker on a
+# free loopback port) are installed with apt-get when missing, if this runs as root where apt-get is;
+# under CI=true a mosquitto that is missing and cannot be installed stops the run here. Ends with one
+# line: "tests: N passed, N failed, N skipped".
+#   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh, when present)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ci=false
+if [ "${CI:-}" = "true" ]; then ci=true; fi
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+
+# Debian's package starts a system broker on 1883 (through systemd, or its init script where there is
+# no systemd). The tests do not use it, and `--embedded-broker` wants 1883 free: the one this script
+# just installed is stopped (not disabled: `systemctl start mosquitto` brings it back). Any other
+# broker on the machine is not ours to stop.
+stop_installed_broker() {
+  local stopped=false
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto.service; then
+    systemctl stop mosquitto.service && stopped=true
+  fi
+  local pidfile=/run/mosquitto/mosquitto.pid
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    if [ -x /etc/init.d/mosquitto ]; then /etc/init.d/mosquitto stop >/dev/null 2>&1 || true; fi
+    if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    stopped=true
+  fi
+  if $stopped; then
+    echo "test.sh: stopped the mosquitto service the package started (the tests start brokers of their own)"
+  fi
+}
+
+install_mosquitto() {
+  local packages=()
+  have mosquitto || packages+=(mosquitto)
+  have mosquitto_pub || packages+=(mosquitto-clients)
+  if [ ${#packages[@]} -eq 0 ]; then
+    return 0
+  fi
+
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${packages[@]}" >/dev/null
+    case " ${packages[*]} " in *" mosquitto "*) stop_installed_broker ;; esac
+    return 0
+  fi
+
+  local why="not root, or no apt-get"
+  if $ci; then
+    echo "test.sh: ${packages[*]} missing and cannot be installed here ($why); CI needs it: apt-get install -y mosquitto mosquitto-clients" >&2
+    exit 1
+  fi
+  echo "test.sh: ${packages[*]} missing and cannot be installed here ($why): the tests that start a broker will fail." >&2
+  echo "test.sh: install it with: sudo apt-get install -y mosquitto mosquitto-clients" >&2
+}
+
+install_mosquitto
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+stage_failures=0
+
+# Runs one stage, its output shown and kept for the closing count.
+stage() {
+  local name=$1
+  shift
+  echo "test.sh: $name"
+  set +e
+  "$@" 2>&1 | tee -a "$log"
+  local code=${PIPESTATUS[0]}
+  set -e
+  if [ "$code" -ne 0 ]; then
+    echo "test.sh: $name failed (exit code $code)"
+    status=$code
+    stage_failures=$((stage_failures + 1))
+  fi
+}
+
+stage "dotnet test $*" dotnet test "$@"
+
+# Stages after the unit and integration tests; a subset run (arguments given) is only that subset.
+if [ $# -eq 0 ]; then
+  if [ -x scripts/test-aot.sh ] && [ -z "${ATMQTT_SKIP_AOT:-}" ]; then
+    stage "AOT end to end (scripts/test-aot.sh)" scripts/test-aot.sh
+  fi
+fi
+
+# One plain closing line for the whole run: dotnet test prints a "Passed: N" summary per project.
+count() { { grep -oE "$1: +[0-9]+" "$log" || true; } | awk '{s+=$2} END {print s+0}'; }
+passed=$(count Passed)
+failed=$(count Failed)
+skipped=$(count Skipped)
+if [ "$stage_failures" -gt 0 ] && [ "$failed" -eq 0 ]; then
+  failed=$stage_failures # a stage failed before or beside its tests (a build error, a script)
+fi
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "test.sh: no test ran"
+  exit 1
+fi
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
