@@ -237,7 +237,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             if (_connectionLog.ShouldLog())
             {
-                _log.LogInformation("Connecting to {Host}:{Port} as \"{ClientId}\" (scheme {Scheme}, {Carrier}; keepalive {KeepAlive} s; {Session})",
+                _log.LogInformation("Connecting to {Host}:{Port} as \"{ClientId}\": scheme {Scheme}, {Carrier}, keepalive {KeepAlive} s, {Session}",
                     target.Host, target.Port, user.ClientId, user.Scheme, scheme, (int)options.KeepAlivePeriod.TotalSeconds, options.CleanSession ? "clean session" : "session kept");
             }
             IMqttClient? previous;
