@@ -5,7 +5,7 @@ public sealed record UserConfig(int Scheme, string ClientId, string Username, by
 {
     /// <summary>Never the password itself: records print their members, and logs must not carry it.</summary>
     public override string ToString() =>
-        $"scheme {Scheme}, client id \"{ClientId}\", {(Username.Length == 0 ? "no username" : $"username \"{Username}\"")}, {(Password.Length == 0 ? "no password" : "a password")}";
+        $"scheme {Scheme}, client id \"{ClientId}\", {(Username.Length == 0 ? "no username" : $"username \"{Username}\"")}, {(Password.Length == 0 ? "no password" : "password ***")}";
 }
 
 /// <summary>AT+MQTTALPN and AT+MQTTSNI, used by the TLS schemes.</summary>

@@ -20,7 +20,7 @@ public sealed class LogSentenceTests
     [Theory]
     [InlineData("", "", "scheme 1, client id \"cid\", no username, no password")]
     [InlineData("user", "", "scheme 1, client id \"cid\", username \"user\", no password")]
-    [InlineData("user", "secret", "scheme 1, client id \"cid\", username \"user\", a password")]
+    [InlineData("user", "secret", "scheme 1, client id \"cid\", username \"user\", password ***")]
     public void TheUserConfig_ReadsAsASentence_WithoutThePassword(string username, string password, string expected) =>
         Assert.Equal(expected, new UserConfig(1, "cid", username, System.Text.Encoding.UTF8.GetBytes(password), 0, 0, "").ToString());
 

@@ -20,14 +20,16 @@ public sealed class StdioTerminalTests
         }
 
         using var pty = TestPty.Create();
-        byte[] before = TerminalModem.Settings(pty.SlavePath);
+        int slave = TerminalModem.Hold(pty.SlavePath);
+        using var closeSlave = new Closing(slave);
+        byte[] before = TerminalModem.Settings(slave);
         Assert.True(StdioTerminal.Flags(before).Echo, "a new terminal echoes");
         await using var modem = TerminalModem.OnStdio(pty.SlavePath);
         await using var screen = new AtHost(pty.Master);
         await screen.ReadUntilAsync("ready", Session.Timeout);
         await WaitForLogAsync(modem, "stdin is a terminal");
 
-        var during = StdioTerminal.Flags(TerminalModem.Settings(pty.SlavePath));
+        var during = StdioTerminal.Flags(TerminalModem.Settings(slave));
         Assert.False(during.Echo);
         Assert.False(during.Canonical);
         Assert.False(during.CrToNl);
@@ -44,7 +46,7 @@ public sealed class StdioTerminalTests
 
         Assert.Equal(0, Libc.Kill(modem.Pid, Libc.SigTerm));
         Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
-        Assert.Equal(before, TerminalModem.Settings(pty.SlavePath));
+        Assert.Equal(before, TerminalModem.Settings(slave));
         Assert.Contains("SIGTERM: stopping", modem.StdErr, StringComparison.Ordinal);
     }
 
@@ -57,7 +59,9 @@ public sealed class StdioTerminalTests
         }
 
         using var pty = TestPty.Create();
-        byte[] before = TerminalModem.Settings(pty.SlavePath);
+        int slave = TerminalModem.Hold(pty.SlavePath);
+        using var closeSlave = new Closing(slave);
+        byte[] before = TerminalModem.Settings(slave);
         await using var modem = TerminalModem.OnStdio(pty.SlavePath);
         await using var screen = new AtHost(pty.Master);
         await screen.ReadUntilAsync("ready", Session.Timeout);
@@ -66,9 +70,14 @@ public sealed class StdioTerminalTests
         await screen.SendBytesAsync(new byte[] { 0x03 });
 
         Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
-        Assert.Equal(before, TerminalModem.Settings(pty.SlavePath));
+        Assert.Equal(before, TerminalModem.Settings(slave));
         Assert.Contains("SIGINT: stopping", modem.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("warn:", modem.StdErr, StringComparison.Ordinal);
+    }
+
+    private sealed class Closing(int fd) : IDisposable
+    {
+        public void Dispose() => Libc.Close(fd);
     }
 
     private static int Occurrences(string text, string what)

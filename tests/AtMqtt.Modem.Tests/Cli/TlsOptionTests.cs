@@ -14,7 +14,7 @@ public sealed class TlsOptionTests : IDisposable
         { ["--psk", "modem:"], "--psk: expected IDENTITY:HEXKEY." },
         { ["--psk-file", "{dir}/empty"], "holds no identity:hexkey line" },
         { ["--client-key", "{dir}/client.key"], "--client-key needs --client-cert." },
-        { ["--ca", "{dir}/missing.crt"], "--ca/--client-cert/--client-key:" },
+        { ["--ca", "{dir}/missing.crt"], "/missing.crt does not exist." },
         { ["--ca", "{dir}/empty"], "holds no PEM certificate" },
         { ["--client-cert", "{dir}/empty"], "--ca/--client-cert/--client-key:" },
     };

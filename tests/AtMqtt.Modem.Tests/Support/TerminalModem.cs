@@ -40,29 +40,27 @@ internal sealed class TerminalModem : IAsyncDisposable
     public static TerminalModem OnStderr(string tty, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         Start(tty, "exec \"$@\" 2>\"$ATMQTT_TTY\" </dev/null", args, environment);
 
-    /// <summary>A terminal's settings as tcgetattr returns them, read through a descriptor of the test's own.</summary>
-    public static byte[] Settings(string tty)
+    /// <summary>
+    /// Opens the slave <paramref name="tty"/> for the test, as a second user of the terminal: the master
+    /// then never sees a hang-up while the modem starts or after it has gone (a pty master reports one
+    /// whenever the slave, once opened, has no opener left).
+    /// </summary>
+    public static int Hold(string tty)
     {
         int fd = Libc.Open(tty, Libc.ORdWr | Libc.ONoCtty | Libc.OCloExec);
-        if (fd < 0)
+        return fd >= 0 ? fd : throw Libc.Error($"open {tty}");
+    }
+
+    /// <summary>A terminal's settings as tcgetattr returns them, through a descriptor from <see cref="Hold"/>.</summary>
+    public static byte[] Settings(int fd)
+    {
+        var termios = new byte[Libc.TermiosSize];
+        if (Libc.TcGetAttr(fd, termios) != 0)
         {
-            throw Libc.Error($"open {tty}");
+            throw Libc.Error("tcgetattr");
         }
 
-        try
-        {
-            var termios = new byte[Libc.TermiosSize];
-            if (Libc.TcGetAttr(fd, termios) != 0)
-            {
-                throw Libc.Error("tcgetattr");
-            }
-
-            return termios;
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
+        return termios;
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
