@@ -44,6 +44,12 @@ public sealed class StdioTerminalTests
         shown = await screen.ReadUntilAsync("OK", Session.Timeout);
         Assert.Equal(1, Occurrences(shown, "AT+GMR"));
 
+        // Ctrl-Z and Ctrl-\ are bytes for the modem (a line it refuses), not a stop or a SIGQUIT.
+        await screen.SendBytesAsync(new byte[] { 0x1a, 0x1c, (byte)'\r' });
+        await screen.ReadUntilAsync("ERROR", Session.Timeout);
+        await screen.SendAsync("AT\r");
+        await screen.ReadUntilAsync("OK", Session.Timeout);
+
         Assert.Equal(0, Libc.Kill(modem.Pid, Libc.SigTerm));
         Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
         Assert.Equal(before, TerminalModem.Settings(slave));
