@@ -5,14 +5,21 @@ using System.Text;
 namespace AtMqtt.Testing;
 
 /// <summary>
-/// Runs the real modem program (<c>dotnet atmqtt.dll ...</c>) as a child process with stdin, stdout
-/// and stderr redirected. Stderr (logs) is collected in the background; stdout is left to the test
-/// (e.g. for the stdio channel via <see cref="CreateStdioHost"/>).
+/// Runs the real modem program as a child process with stdin, stdout and stderr redirected: a native
+/// executable (<c>$ATMQTT_PROGRAM</c>, e.g. the Native AOT build) directly, otherwise <c>dotnet atmqtt.dll ...</c>.
+/// Stderr (logs) is collected in the background; stdout is left to the test (e.g. for the stdio channel
+/// via <see cref="CreateStdioHost"/>).
 /// </summary>
 public sealed class ModemProcess : IAsyncDisposable
 {
     /// <summary>Environment variable that overrides where atmqtt.dll is looked for.</summary>
     public const string DllOverrideVariable = "ATMQTT_DLL";
+
+    /// <summary>
+    /// Environment variable naming a native atmqtt executable (the Native AOT build) to run instead of
+    /// <c>dotnet atmqtt.dll</c>; it wins over <see cref="DllOverrideVariable"/>, and a wrong path is an error.
+    /// </summary>
+    public const string ProgramOverrideVariable = "ATMQTT_PROGRAM";
 
     private const string DllName = "atmqtt.dll";
 
@@ -25,14 +32,14 @@ public sealed class ModemProcess : IAsyncDisposable
     private TaskCompletionSource _stderrChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
-    private ModemProcess(Process process, string dllPath)
+    private ModemProcess(Process process, string programPath)
     {
         _process = process;
-        DllPath = dllPath;
+        ProgramPath = programPath;
     }
 
-    /// <summary>The atmqtt.dll that was started.</summary>
-    public string DllPath { get; }
+    /// <summary>What was started: an atmqtt.dll (run by <c>dotnet</c>) or a native executable.</summary>
+    public string ProgramPath { get; }
 
     /// <summary>The process ID.</summary>
     public int Pid => _process.Id;
@@ -61,30 +68,36 @@ public sealed class ModemProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet atmqtt.dll args...</c>.</summary>
+    /// <summary>Starts the program (<see cref="FindModemProgram()"/>) with <paramref name="args"/>.</summary>
     public static Task<ModemProcess> StartAsync(params string[] args) => StartAsync(args, null);
 
     /// <summary>
-    /// Starts <c>dotnet atmqtt.dll args...</c> with extra environment variables (a null value removes one).
+    /// Starts the program with extra environment variables (a null value removes one).
     /// ATMQTT_PSK and ATMQTT_WIFI are not inherited: they are set only when given here.
-    /// <paramref name="dllPath"/> overrides <see cref="FindModemDll"/>.
+    /// <paramref name="programPath"/> overrides <see cref="FindModemProgram()"/>: a path ending in <c>.dll</c> is run by
+    /// <c>dotnet</c>, anything else is executed directly.
     /// </summary>
     public static Task<ModemProcess> StartAsync(
         IEnumerable<string> args,
         IReadOnlyDictionary<string, string?>? environment,
-        string? dllPath = null)
+        string? programPath = null)
     {
-        var dll = dllPath is null ? FindModemDll() : Path.GetFullPath(dllPath);
-        var psi = new ProcessStartInfo(FindDotnet())
+        var program = programPath is null ? FindModemProgram() : Path.GetFullPath(programPath);
+        bool managed = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var psi = new ProcessStartInfo(managed ? FindDotnet() : program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = Path.GetDirectoryName(program)!,
         };
-        psi.ArgumentList.Add(dll);
+        if (managed)
+        {
+            psi.ArgumentList.Add(program);
+        }
+
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -109,11 +122,40 @@ public sealed class ModemProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = psi };
-        var modem = new ModemProcess(process, dll);
+        var modem = new ModemProcess(process, program);
         process.ErrorDataReceived += (_, e) => modem.AppendStderr(e.Data);
         process.Start();
         process.BeginErrorReadLine();
         return Task.FromResult(modem);
+    }
+
+    /// <summary>
+    /// The program every test runs: <c>$ATMQTT_PROGRAM</c> (a native executable) when it is set, else
+    /// <see cref="FindModemDll"/>. A set but unusable <c>$ATMQTT_PROGRAM</c> throws rather than quietly
+    /// testing another build.
+    /// </summary>
+    public static string FindModemProgram() => FindModemProgram(Environment.GetEnvironmentVariable(ProgramOverrideVariable));
+
+    /// <summary><see cref="FindModemProgram()"/> with the value of <c>$ATMQTT_PROGRAM</c> given (null or empty: not set).</summary>
+    public static string FindModemProgram(string? programOverride)
+    {
+        if (string.IsNullOrEmpty(programOverride))
+        {
+            return FindModemDll();
+        }
+
+        var path = Path.GetFullPath(programOverride);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{ProgramOverrideVariable} names {path}, which does not exist.", path);
+        }
+
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) == 0)
+        {
+            throw new InvalidOperationException($"{ProgramOverrideVariable} names {path}, which is not executable.");
+        }
+
+        return path;
     }
 
     /// <summary>

@@ -138,6 +138,28 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
         await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 
+    /// <summary>
+    /// Schemes 6..10 through the program, provisioned by its options alone: the WebSocket and TLS code paths of the
+    /// build under test (the Native AOT binary too, under $ATMQTT_PROGRAM: scripts/test-aot.sh).
+    /// </summary>
+    [Theory]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(10)]
+    public async Task The_program_connects_publishes_and_receives_with_scheme(int scheme)
+    {
+        await using var modem = await ModemUnderTest.ProcessAsync(
+            "--dialect", "esp-at", "--ca", broker.CaFile, "--client-cert", broker.ClientCertFile, "--client-key", broker.ClientKeyFile);
+        int port = scheme switch { 6 => broker.WsPort, 7 or 8 => broker.WssPort, _ => broker.WssMutualPort };
+        await modem.UserCfgAsync(scheme, Unique.Id($"prog{scheme}"), Path);
+        await modem.ConnectAsync(scheme, port, Path);
+        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.TcpPort);
+        await modem.RoundTripAsync(probe, Unique.Topic($"prog{scheme}"));
+        await modem.OkAsync("AT+MQTTCLEAN=0");
+    }
+
     [Theory]
     [InlineData(9)]
     [InlineData(10)]

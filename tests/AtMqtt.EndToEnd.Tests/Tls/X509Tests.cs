@@ -128,6 +128,28 @@ public sealed class X509Tests(TlsBrokerFixture broker) : IClassFixture<TlsBroker
         await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 
+    /// <summary>
+    /// Schemes 1..5 through the program, provisioned by its options alone: the TLS code paths of the build under
+    /// test (the Native AOT binary too, under $ATMQTT_PROGRAM: scripts/test-aot.sh), not only of this process.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task The_program_connects_publishes_and_receives_with_scheme(int scheme)
+    {
+        await using var modem = await ModemUnderTest.ProcessAsync(
+            "--dialect", "esp-at", "--ca", broker.CaFile, "--client-cert", broker.ClientCertFile, "--client-key", broker.ClientKeyFile);
+        int port = scheme switch { 1 => broker.Port, 2 or 3 => broker.TlsPort, _ => broker.MutualPort };
+        await modem.UserCfgAsync(scheme, Unique.Id($"prog{scheme}"));
+        await modem.ConnectAsync(scheme, port);
+        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
+        await modem.RoundTripAsync(probe, Unique.Topic($"prog{scheme}"));
+        await modem.OkAsync("AT+MQTTCLEAN=0");
+    }
+
     /// <summary>No client certificate configured: refused before any packet is sent, as a configuration error.</summary>
     [Theory]
     [InlineData(4)]

@@ -16,4 +16,41 @@ public class ModemProcessTests
         Assert.True(process.HasExited);
         process.Kill(); // no-op once exited
     }
+
+    /// <summary>A program that is not a .dll (the Native AOT atmqtt) is executed itself, not handed to dotnet.</summary>
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task StartAsync_RunsANativeExecutableDirectly()
+    {
+        await using var process = await ModemProcess.StartAsync(["-c", "echo native >&2; exit 7"], null, "/bin/sh");
+
+        Assert.Equal(7, await process.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("/bin/sh", process.ProgramPath);
+        await process.WaitForStdErrAsync("native");
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void FindModemProgram_TakesTheOverride_AndRefusesAWrongOne()
+    {
+        Assert.Equal("/bin/sh", ModemProcess.FindModemProgram("/bin/sh"));
+        Assert.Equal(ModemProcess.FindModemDll(), ModemProcess.FindModemProgram(null));
+        Assert.Equal(ModemProcess.FindModemDll(), ModemProcess.FindModemProgram(""));
+
+        // Set but wrong: an error, never a quiet fall-back to the framework-dependent build.
+        var missing = Path.Combine(Path.GetTempPath(), Unique.Id("no-such-atmqtt"));
+        Assert.Throws<FileNotFoundException>(() => ModemProcess.FindModemProgram(missing));
+
+        var notExecutable = Path.GetTempFileName();
+        try
+        {
+            File.SetUnixFileMode(notExecutable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var ex = Assert.Throws<InvalidOperationException>(() => ModemProcess.FindModemProgram(notExecutable));
+            Assert.Contains(ModemProcess.ProgramOverrideVariable, ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(notExecutable);
+        }
+    }
 }
