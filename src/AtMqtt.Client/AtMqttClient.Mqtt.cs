@@ -79,9 +79,9 @@ public sealed partial class AtMqttClient
         ArgumentException.ThrowIfNullOrEmpty(user.ClientId, nameof(user));
         var fields = new[]
         {
-            new LongField("AT+MQTTLONGCLIENTID", Encoding.UTF8.GetBytes(user.ClientId), 256, "x"u8.ToArray()),
-            new LongField("AT+MQTTLONGUSERNAME", Encoding.UTF8.GetBytes(user.Username ?? ""), 64, []),
-            new LongField("AT+MQTTLONGPASSWORD", user.PasswordBytes?.ToArray() ?? Encoding.UTF8.GetBytes(user.Password ?? ""), 64, []),
+            new LongField("AT+MQTTLONGCLIENTID", Encoding.UTF8.GetBytes(user.ClientId), 256, "x"u8.ToArray(), secret: false),
+            new LongField("AT+MQTTLONGUSERNAME", Encoding.UTF8.GetBytes(user.Username ?? ""), 64, [], secret: false),
+            new LongField("AT+MQTTLONGPASSWORD", user.PasswordBytes?.ToArray() ?? Encoding.UTF8.GetBytes(user.Password ?? ""), 64, [], secret: true),
         };
         byte[] path = Encoding.UTF8.GetBytes(user.Path ?? "");
         if (!AtLine.FitsInLine(path))
@@ -105,7 +105,14 @@ public sealed partial class AtMqttClient
             line = new AtLine("AT+MQTTUSERCFG").Int(0).Int((int)user.Scheme);
             foreach (var f in fields)
             {
-                line.Quoted(f.Long ? f.Placeholder : f.Value);
+                if (f.Secret)
+                {
+                    line.Secret(f.Long ? f.Placeholder : f.Value);
+                }
+                else
+                {
+                    line.Quoted(f.Long ? f.Placeholder : f.Value);
+                }
             }
 
             line.Int(user.CertKeyId).Int(user.CaId).Quoted(path);
@@ -124,6 +131,11 @@ public sealed partial class AtMqttClient
         foreach (var f in fields.Where(f => f.Long))
         {
             var command = new AtLine(f.Command).Int(0).Int(f.Value.Length);
+            if (f.Secret)
+            {
+                command.SecretData(f.Value);
+            }
+
             await ExecuteAsync(command, AttemptMode.Prompt, _options.CommandTimeout, f.Value, cancellationToken).ConfigureAwait(false);
         }
 
@@ -139,7 +151,7 @@ public sealed partial class AtMqttClient
     /// <summary><c>AT+MQTTCONNCFG</c>: keep-alive, clean session and will. Must follow <see cref="ConfigureUserAsync"/>.</summary>
     /// <param name="connection">The connection configuration.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <exception cref="ArgumentException">The keep-alive is outside 0..7200 s, or the will holds CR, LF or NUL.</exception>
+    /// <exception cref="ArgumentException">The keep-alive is outside 0..7200 s, the will topic is not a valid topic name (see <see cref="PublishAsync(string, ReadOnlyMemory{byte}, MqttQos, bool, CancellationToken)"/>), or the will message is empty or holds CR, LF or NUL.</exception>
     /// <exception cref="AtCommandException">The module refused (for example a will message over its limit).</exception>
     public async Task ConfigureConnectionAsync(AtMqttConnectionConfig connection, CancellationToken cancellationToken = default)
     {
@@ -151,16 +163,16 @@ public sealed partial class AtMqttClient
         }
 
         var will = connection.Will;
-        byte[] willTopic = Encoding.UTF8.GetBytes(will?.Topic ?? "");
+        byte[] willTopic = will is null ? [] : TopicRules.Name(will.Topic, _options.MaxTopicLength, nameof(connection), "will topic");
         byte[] willPayload = will?.Payload.ToArray() ?? [];
-        if (!AtLine.FitsInLine(willTopic) || !AtLine.FitsInLine(willPayload))
+        if (!AtLine.FitsInLine(willPayload))
         {
-            throw new ArgumentException("A will sent through AT commands cannot contain CR, LF or NUL.", nameof(connection));
+            throw new ArgumentException("A will message sent through AT commands cannot contain CR, LF or NUL.", nameof(connection));
         }
 
-        if (will is not null && (willTopic.Length == 0 || willPayload.Length == 0))
+        if (will is not null && willPayload.Length == 0)
         {
-            throw new ArgumentException("A will needs a topic and a non-empty message.", nameof(connection));
+            throw new ArgumentException("A will needs a non-empty message.", nameof(connection));
         }
 
         var line = new AtLine("AT+MQTTCONNCFG").Int(0).Int((int)seconds).Int(connection.CleanSession ? 0 : 1)
@@ -264,12 +276,16 @@ public sealed partial class AtMqttClient
     /// <param name="qos">The QoS.</param>
     /// <param name="retain">Whether the broker retains the message.</param>
     /// <param name="cancellationToken">Stops waiting (the module still finishes the publish).</param>
-    /// <exception cref="ArgumentException">The payload is empty (AT commands cannot publish an empty message), the topic holds CR, LF or NUL.</exception>
+    /// <exception cref="ArgumentException">
+    /// The payload is empty (AT commands cannot publish an empty message), or the topic is not a valid MQTT topic
+    /// name: empty, a wildcard <c>+</c> or <c>#</c>, U+0000, an unpaired surrogate, CR or LF, or longer than
+    /// <see cref="AtMqttClientOptions.MaxTopicLength"/> bytes. Checked before anything is sent.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">The payload needs PUBRAW and is longer than <see cref="MaxPubRawLength"/>.</exception>
     /// <exception cref="AtCommandException">The module refused or the publish failed (for example not connected: <see cref="AtMqttError.InDisconnectedState"/>).</exception>
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtMostOnce, bool retain = false, CancellationToken cancellationToken = default)
     {
-        byte[] topicBytes = RequireTopic(topic);
+        byte[] topicBytes = TopicRules.Name(topic, _options.MaxTopicLength, nameof(topic));
         if (payload.IsEmpty)
         {
             throw new ArgumentException("AT commands cannot publish an empty payload.", nameof(payload));
@@ -309,10 +325,15 @@ public sealed partial class AtMqttClient
     /// <param name="qos">The requested QoS.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>Whether the subscription was made or already there.</returns>
+    /// <exception cref="ArgumentException">
+    /// The filter is not a valid MQTT topic filter: empty, <c>+</c> not a whole level, <c>#</c> not the whole last
+    /// level, U+0000, an unpaired surrogate, CR or LF, or longer than <see cref="AtMqttClientOptions.MaxTopicLength"/>
+    /// bytes. Checked before anything is sent.
+    /// </exception>
     /// <exception cref="AtCommandException">The broker refused, the link is not connected, or the module's list (10) is full.</exception>
     public async Task<AtMqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQos qos = MqttQos.AtMostOnce, CancellationToken cancellationToken = default)
     {
-        byte[] filter = RequireTopic(topicFilter);
+        byte[] filter = TopicRules.Filter(topicFilter, _options.MaxTopicLength, nameof(topicFilter));
         CheckQos(qos);
         var line = new AtLine("AT+MQTTSUB").Int(0).Quoted(filter).Int((int)qos);
         var lines = await ExecuteAsync(line, AttemptMode.Normal, _options.NetworkTimeout, default, cancellationToken).ConfigureAwait(false);
@@ -331,9 +352,10 @@ public sealed partial class AtMqttClient
     /// <param name="topicFilter">The topic filter, as subscribed.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>Whether there was something to unsubscribe.</returns>
+    /// <exception cref="ArgumentException">The filter is not a valid MQTT topic filter (as for <see cref="SubscribeAsync"/>).</exception>
     public async Task<AtMqttUnsubscribeResult> UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default)
     {
-        byte[] filter = RequireTopic(topicFilter);
+        byte[] filter = TopicRules.Filter(topicFilter, _options.MaxTopicLength, nameof(topicFilter));
         var line = new AtLine("AT+MQTTUNSUB").Int(0).Quoted(filter);
         var lines = await ExecuteAsync(line, AttemptMode.Normal, _options.NetworkTimeout, default, cancellationToken).ConfigureAwait(false);
         lock (_gate)
@@ -436,7 +458,7 @@ public sealed partial class AtMqttClient
         ArgumentException.ThrowIfNullOrEmpty(ssid);
         ArgumentNullException.ThrowIfNull(password);
         await ExecuteAsync(new AtLine("AT+CWMODE").Int(1), AttemptMode.Normal, _options.CommandTimeout, default, cancellationToken).ConfigureAwait(false);
-        var line = new AtLine("AT+CWJAP").Quoted(RequireLineSafe(ssid, nameof(ssid))).Quoted(RequireLineSafe(password, nameof(password)));
+        var line = new AtLine("AT+CWJAP").Quoted(RequireLineSafe(ssid, nameof(ssid))).Secret(RequireLineSafe(password, nameof(password)));
         await ExecuteAsync(line, AttemptMode.Normal, _options.NetworkTimeout, default, cancellationToken).ConfigureAwait(false);
     }
 
@@ -555,12 +577,6 @@ public sealed partial class AtMqttClient
         _sessionSubscriptions.Clear();
     }
 
-    private static byte[] RequireTopic(string topic)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(topic);
-        return RequireLineSafe(topic, nameof(topic));
-    }
-
     private static byte[] RequireLineSafe(string value, string name)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(value);
@@ -581,8 +597,10 @@ public sealed partial class AtMqttClient
     }
 
     /// <summary>A user name, password or client ID and whether it goes through its LONG command.</summary>
-    private sealed class LongField(string command, byte[] value, int fieldLimit, byte[] placeholder)
+    private sealed class LongField(string command, byte[] value, int fieldLimit, byte[] placeholder, bool secret)
     {
+        public bool Secret { get; } = secret;
+
         public string Command { get; } = command;
 
         public byte[] Value { get; } = value;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using AtMqtt.Client.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Client;
 
@@ -26,14 +27,22 @@ namespace AtMqtt.Client;
 /// waits for it.
 /// </para>
 /// </remarks>
-public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
+public sealed partial class AtMqttClient : IAtMqttClient
 {
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(150);
+
+    // The trace of the exchange: "TX <line>" and "RX <line>", secrets already hidden.
+    private static readonly Action<ILogger, string, string, Exception?> LogSent = LoggerMessage.Define<string, string>(
+        LogLevel.Trace, new EventId(1, "AtSent"), "{Direction} {Line}", new LogDefineOptions { SkipEnabledCheck = true });
+
+    private static readonly Action<ILogger, string, string, Exception?> LogReceived = LoggerMessage.Define<string, string>(
+        LogLevel.Trace, new EventId(2, "AtReceived"), "{Direction} {Line}", new LogDefineOptions { SkipEnabledCheck = true });
 
     private readonly Stream _stream;
     private readonly IDisposable? _owner;
     private readonly bool _leaveOpen;
     private readonly AtMqttClientOptions _options;
+    private readonly ILogger? _log;
     private readonly AtStreamParser _parser = new();
     private readonly SemaphoreSlim _commandLock = new(1, 1);
     private readonly Channel<AtMqttMessage> _messages = Channel.CreateUnbounded<AtMqttMessage>(
@@ -75,8 +84,15 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
             throw new ArgumentException("The stream must be readable and writable.", nameof(stream));
         }
 
+        options ??= new AtMqttClientOptions();
+        if (options.MaxTopicLength is < 1 or > TopicRules.MqttMaxBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxTopicLength, $"MaxTopicLength must be 1..{TopicRules.MqttMaxBytes}.");
+        }
+
         _stream = stream;
-        _options = options ?? new AtMqttClientOptions();
+        _options = options;
+        _log = options.Logger;
         _leaveOpen = leaveOpen;
         _owner = owner;
         _dialect = _options.Dialect;
@@ -359,6 +375,11 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
                     _parser.PromptExpected = true;
                 }
 
+                if (Tracing)
+                {
+                    LogSent(_log!, "TX", line.ToLogText(), null);
+                }
+
                 await WriteAsync(wire).ConfigureAwait(false);
                 if (mode == AttemptMode.Prompt)
                 {
@@ -366,6 +387,11 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
                     if (attempt.Prompt.Task.IsCompleted && !attempt.Done.Task.IsCompleted)
                     {
                         // The module now waits for exactly data.Length bytes, whatever the caller does.
+                        if (Tracing)
+                        {
+                            LogSent(_log!, "TX", $"<{data.Length} bytes of data>", null);
+                        }
+
                         await WriteAsync(data).ConfigureAwait(false);
                     }
                 }
@@ -486,9 +512,20 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
                     OnLine(_parser.Line);
                     break;
                 case AtTokenKind.Message:
+                    if (Tracing)
+                    {
+                        var m = _parser.Message!;
+                        LogReceived(_log!, "RX", $"+MQTTSUBRECV:0,\"{m.Topic}\",{m.Payload.Length},<{m.Payload.Length} bytes>", null);
+                    }
+
                     _messages.Writer.TryWrite(_parser.Message!);
                     break;
                 case AtTokenKind.Prompt:
+                    if (Tracing)
+                    {
+                        LogReceived(_log!, "RX", ">", null);
+                    }
+
                     lock (_gate)
                     {
                         if (_attempt is { Mode: AttemptMode.Prompt } a)
@@ -514,7 +551,14 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             var a = _attempt;
-            if (a is not null && line.SequenceEqual(a.Echo))
+            bool echo = a is not null && line.SequenceEqual(a.Echo);
+            if (Tracing)
+            {
+                // An echo is the command itself; any other line may still repeat one of its secrets.
+                LogReceived(_log!, "RX", echo ? a!.Line.ToLogText() : AtLine.Scrub(line, a?.Line.Secrets ?? []), null);
+            }
+
+            if (echo)
             {
                 return; // echo of the command (echo on)
             }
@@ -697,6 +741,8 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
 
     private void Raise(Action action) => _events.Writer.TryWrite(action);
 
+    private bool Tracing => _log is not null && _log.IsEnabled(LogLevel.Trace);
+
     private async Task EventLoopAsync()
     {
         await foreach (var action in _events.Reader.ReadAllAsync().ConfigureAwait(false))
@@ -800,6 +846,8 @@ public sealed partial class AtMqttClient : IAsyncDisposable, IDisposable
     /// <summary>One sending of a command line and what came back for it.</summary>
     private sealed class Attempt(AtLine line, AttemptMode mode, string? requiredLinePrefix)
     {
+        public AtLine Line { get; } = line;
+
         public byte[] Echo { get; } = line.Span.ToArray();
 
         public AttemptMode Mode { get; } = mode;

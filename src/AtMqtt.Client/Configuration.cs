@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace AtMqtt.Client;
 
 /// <summary>
@@ -186,4 +188,21 @@ public sealed record AtMqttClientOptions
     /// seed, 65536 for esp-at). A payload that fits neither <c>AT+MQTTPUB</c> nor this is refused.
     /// </summary>
     public int? MaxPubRawLength { get; init; }
+
+    /// <summary>
+    /// The longest topic name or filter, in bytes of UTF-8, that the client sends; longer ones are an
+    /// <see cref="ArgumentException"/> before anything reaches the module. Default 128, the limit of ESP-AT
+    /// and of the atmqtt modem; at most 65535 (MQTT's own limit).
+    /// </summary>
+    public int MaxTopicLength { get; init; } = 128;
+
+    /// <summary>
+    /// Where to trace the AT exchange, or null (default) for no trace. At <see cref="LogLevel.Trace"/> every line
+    /// sent (<c>TX</c>) and received (<c>RX</c>) is logged, with data phases and <c>+MQTTSUBRECV</c> payloads
+    /// given by their length. Secrets are replaced by <c>***</c>: the password of <c>AT+MQTTUSERCFG</c> and the
+    /// data of <c>AT+MQTTLONGPASSWORD</c>, the Wi-Fi password of <c>AT+CWJAP</c>, the same in lines sent with
+    /// <see cref="AtMqttClient.ExecuteCommandAsync"/> (and those of <c>AT+CWSAP</c>, <c>AT+CWJEAP</c>,
+    /// <c>AT+CIPSSLCPSK</c>), and any of them a module echoes back.
+    /// </summary>
+    public ILogger? Logger { get; init; }
 }

@@ -8,9 +8,19 @@ public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<Broke
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
+    public static TheoryData<Transport, AtDialect> Cases()
+    {
+        var data = new TheoryData<Transport, AtDialect>();
+        foreach (var transport in ModemUnderTest.Transports)
+        {
+            data.Add(transport, transport == Transport.Tcp ? AtDialect.EspAt : AtDialect.Seed);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(Transport.InProcess, AtDialect.Seed)]
-    [InlineData(Transport.Tcp, AtDialect.EspAt)]
+    [MemberData(nameof(Cases))]
     public async Task A_drop_raises_disconnected_and_the_modules_reconnection_raises_connected(Transport transport, AtDialect dialect)
     {
         await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
@@ -42,7 +52,7 @@ public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<Broke
     [Fact]
     public async Task Without_reconnection_the_link_stays_down_until_connected_again()
     {
-        await using var modem = await ModemUnderTest.StartAsync(Transport.InProcess, AtDialect.EspAt);
+        await using var modem = await ModemUnderTest.StartAsync(ModemUnderTest.Fastest, AtDialect.EspAt);
         await using var client = await modem.ConnectClientAsync();
         var events = new EventLog(client);
         string clientId = Unique.Id("stay");

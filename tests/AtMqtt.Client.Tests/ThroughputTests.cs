@@ -15,11 +15,23 @@ public sealed class ThroughputTests(BrokersFixture brokers, ITestOutputHelper ou
     private const int Count = 100_000;
     private const int Publishers = 16;
 
-    public static TheoryData<Transport, AtDialect, BrokerKind> Cases() => new()
+    public static TheoryData<Transport, AtDialect, BrokerKind> Cases()
     {
-        { Transport.InProcess, AtDialect.EspAt, BrokerKind.Embedded },
-        { Transport.Tcp, AtDialect.Seed, BrokerKind.Mosquitto },
-    };
+        var data = new TheoryData<Transport, AtDialect, BrokerKind>();
+        foreach (var transport in ModemUnderTest.Transports)
+        {
+            if (transport == Transport.InProcess)
+            {
+                data.Add(transport, AtDialect.EspAt, BrokerKind.Embedded);
+            }
+            else
+            {
+                data.Add(transport, AtDialect.Seed, BrokerKind.Mosquitto);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -112,6 +112,7 @@ public sealed class InProcessBroker : IAsyncDisposable
     /// <summary>An independent client of this broker.</summary>
     public Task<MqttProbe> ProbeAsync() => MqttProbe.ConnectAsync(FreePort.Host, Port);
 
+#if ATMQTT_CORE
     /// <summary>
     /// An <see cref="InMemoryModem"/> (default options, <c>ready</c> consumed) connected to this broker with
     /// <see cref="InMemoryModem.ConfigureAndConnectAsync"/>; disposed again if the connection fails.
@@ -131,6 +132,7 @@ public sealed class InProcessBroker : IAsyncDisposable
 
         return modem;
     }
+#endif
 
     /// <summary>Drops a client's connection from the broker side.</summary>
     public async Task KickAsync(string clientId)
@@ -220,8 +222,10 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <inheritdoc cref="InProcessBroker.ProbeAsync"/>
     public Task<MqttProbe> ProbeAsync() => Broker.ProbeAsync();
 
+#if ATMQTT_CORE
     /// <inheritdoc cref="InProcessBroker.ConnectedModemAsync"/>
     public Task<InMemoryModem> ConnectedModemAsync() => Broker.ConnectedModemAsync();
+#endif
 
     /// <inheritdoc cref="InProcessBroker.KickAsync"/>
     public Task KickAsync(string clientId) => Broker.KickAsync(clientId);

@@ -7,14 +7,37 @@ namespace AtMqtt.Client.Internal;
 
 /// <summary>
 /// Builds one AT command line (without its terminator): <c>AT+NAME=</c> then parameters separated by
-/// commas, strings quoted with <c>\"</c>, <c>\,</c> and <c>\\</c> escaped as ESP-AT expects.
+/// commas, strings quoted with <c>\"</c>, <c>\,</c> and <c>\\</c> escaped as ESP-AT expects. Knows which of its
+/// parameters are secrets, so that <see cref="ToLogText"/> can hide them.
 /// </summary>
 internal sealed class AtLine
 {
     /// <summary>The longest command line a module takes (terminator not counted).</summary>
     public const int MaxBytes = 256;
 
+    /// <summary>What a secret is replaced with in logs.</summary>
+    public const string Redacted = "***";
+
+    /// <summary>
+    /// Commands an application may send whole (<see cref="Raw"/>) whose parameters hold secrets, by 0-based
+    /// parameter index; an empty list hides every parameter.
+    /// </summary>
+    private static readonly Dictionary<string, int[]> RawSecrets = new(StringComparer.Ordinal)
+    {
+        ["AT+MQTTUSERCFG"] = [4], // <LinkID>,<scheme>,<"client_id">,<"username">,<"password">,...
+        ["AT+CWJAP"] = [1], // <"ssid">,<"pwd">,...
+        ["AT+CWJAP_CUR"] = [1], // ESP8266 NonOS-era names of the same
+        ["AT+CWJAP_DEF"] = [1],
+        ["AT+CWSAP"] = [1], // the soft-AP's <"ssid">,<"pwd">,...
+        ["AT+CWSAP_CUR"] = [1],
+        ["AT+CWSAP_DEF"] = [1],
+        ["AT+CWJEAP"] = [4], // <"ssid">,<method>,<"identity">,<"username">,<"password">,...
+        ["AT+CIPSSLCPSK"] = [], // the TLS pre-shared key (and its hint)
+    };
+
     private readonly ArrayBufferWriter<byte> _buffer = new(128);
+    private readonly List<Range> _secretRanges = [];
+    private readonly List<byte[]> _secrets = [];
     private int _parameters;
 
     public AtLine(string name)
@@ -29,11 +52,17 @@ internal sealed class AtLine
         Write(whole);
     }
 
-    /// <summary>A line given whole by the application (already escaped).</summary>
+    /// <summary>A line given whole by the application (already escaped); the parameters of <see cref="RawSecrets"/> are marked secret.</summary>
     public static AtLine Raw(string text)
     {
         int end = text.AsSpan().IndexOfAny('=', '?');
-        return new AtLine(end < 0 ? text : text[..end], Encoding.UTF8.GetBytes(text));
+        var line = new AtLine(end < 0 ? text : text[..end], Encoding.UTF8.GetBytes(text));
+        if (end >= 0 && text[end] == '=' && RawSecrets.TryGetValue(line.Name, out int[]? secret))
+        {
+            line.MarkRawSecrets(Encoding.UTF8.GetByteCount(text.AsSpan(0, end + 1)), secret);
+        }
+
+        return line;
     }
 
     /// <summary>The command's name, for messages (parameters may be secret).</summary>
@@ -55,19 +84,111 @@ internal sealed class AtLine
     public AtLine Quoted(ReadOnlySpan<byte> value)
     {
         Separator();
-        Byte((byte)'"');
-        foreach (byte b in value)
-        {
-            if (b is (byte)'"' or (byte)',' or (byte)'\\')
-            {
-                Byte((byte)'\\');
-            }
+        WriteQuoted(value);
+        return this;
+    }
 
-            Byte(b);
+    /// <summary>A quoted parameter that is a secret (a password): hidden by <see cref="ToLogText"/>.</summary>
+    public AtLine Secret(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return Quoted(value); // nothing to hide
         }
 
-        Byte((byte)'"');
+        Separator();
+        int start = _buffer.WrittenCount;
+        WriteQuoted(value);
+        _secretRanges.Add(start.._buffer.WrittenCount);
+        _secrets.Add(value.ToArray());
         return this;
+    }
+
+    /// <summary>A secret sent with this command outside the line (the data of <c>AT+MQTTLONGPASSWORD</c>).</summary>
+    public AtLine SecretData(ReadOnlySpan<byte> value)
+    {
+        if (!value.IsEmpty)
+        {
+            _secrets.Add(value.ToArray());
+        }
+
+        return this;
+    }
+
+    /// <summary>The secrets this command carries, unescaped, so that a module's echo of them can be hidden too.</summary>
+    public IReadOnlyList<byte[]> Secrets => _secrets;
+
+    /// <summary>The line for a log: printable, every secret parameter replaced by <c>"***"</c>.</summary>
+    public string ToLogText()
+    {
+        if (_secretRanges.Count == 0)
+        {
+            return Printable(Span);
+        }
+
+        var text = new StringBuilder();
+        int at = 0;
+        foreach (var range in _secretRanges)
+        {
+            var (start, length) = range.GetOffsetAndLength(Length);
+            text.Append(Printable(Span[at..start]));
+            bool quoted = Span[start] == (byte)'"';
+            text.Append(quoted ? "\"" + Redacted + "\"" : Redacted);
+            at = start + length;
+        }
+
+        return text.Append(Printable(Span[at..])).ToString();
+    }
+
+    /// <summary>
+    /// Bytes as text for a log: UTF-8 decoded, control characters and bytes that are not UTF-8 as
+    /// <c>\xNN</c>, so that boot noise and binary data stay on one readable line.
+    /// </summary>
+    public static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var text = new StringBuilder(bytes.Length);
+        while (!bytes.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(bytes, out var rune, out int used) != OperationStatus.Done)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\\x{bytes[0]:X2}");
+                used = 1;
+            }
+            else if (rune.Value < 0x20 || rune.Value == 0x7F)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\\x{rune.Value:X2}");
+            }
+            else
+            {
+                text.Append(rune.ToString());
+            }
+
+            bytes = bytes[used..];
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> for a log, with every occurrence of a <paramref name="secrets"/> value replaced by
+    /// <c>***</c> (a module that echoes or prints back what it was sent).
+    /// </summary>
+    public static string Scrub(ReadOnlySpan<byte> line, IReadOnlyList<byte[]> secrets)
+    {
+        foreach (byte[] secret in secrets)
+        {
+            int i = line.IndexOf(secret);
+            if (i >= 0)
+            {
+                var replaced = new List<byte>(line.Length);
+                replaced.AddRange(line[..i]);
+                replaced.AddRange(Encoding.ASCII.GetBytes(Redacted));
+                replaced.AddRange(line[(i + secret.Length)..]);
+                return Scrub(replaced.ToArray(), secrets);
+            }
+        }
+
+        return Printable(line);
     }
 
     /// <summary>The bytes to send: the line and CR LF.</summary>
@@ -115,6 +236,79 @@ internal sealed class AtLine
         }
 
         return true;
+    }
+
+    /// <summary>Marks parameters of a whole line (after <paramref name="from"/>) as secret, by index; none given: all.</summary>
+    private void MarkRawSecrets(int from, int[] indexes)
+    {
+        var span = Span;
+        int index = 0;
+        int start = from;
+        bool quoted = false;
+        for (int i = from; i <= span.Length; i++)
+        {
+            if (i < span.Length && span[i] == (byte)'\\' && quoted)
+            {
+                i++; // an escaped character, whatever it is
+                continue;
+            }
+
+            if (i < span.Length && span[i] == (byte)'"')
+            {
+                quoted = !quoted;
+                continue;
+            }
+
+            if (i == span.Length || (span[i] == (byte)',' && !quoted))
+            {
+                if (i > start && (indexes.Length == 0 || Array.IndexOf(indexes, index) >= 0))
+                {
+                    _secretRanges.Add(start..i);
+                    _secrets.Add(Unquote(span[start..i]));
+                }
+
+                index++;
+                start = i + 1;
+            }
+        }
+    }
+
+    /// <summary>A parameter as the module reads it: quotes removed, a backslash standing for the character after it.</summary>
+    private static byte[] Unquote(ReadOnlySpan<byte> parameter)
+    {
+        if (parameter.Length >= 2 && parameter[0] == (byte)'"' && parameter[^1] == (byte)'"')
+        {
+            parameter = parameter[1..^1];
+        }
+
+        var value = new List<byte>(parameter.Length);
+        for (int i = 0; i < parameter.Length; i++)
+        {
+            if (parameter[i] == (byte)'\\' && i + 1 < parameter.Length)
+            {
+                i++;
+            }
+
+            value.Add(parameter[i]);
+        }
+
+        return [.. value];
+    }
+
+    private void WriteQuoted(ReadOnlySpan<byte> value)
+    {
+        Byte((byte)'"');
+        foreach (byte b in value)
+        {
+            if (b is (byte)'"' or (byte)',' or (byte)'\\')
+            {
+                Byte((byte)'\\');
+            }
+
+            Byte(b);
+        }
+
+        Byte((byte)'"');
     }
 
     private void Separator() => Byte(_parameters++ == 0 ? (byte)'=' : (byte)',');

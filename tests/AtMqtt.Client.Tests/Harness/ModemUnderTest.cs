@@ -1,13 +1,18 @@
 using System.Globalization;
+#if ATMQTT_CORE
 using System.IO.Pipelines;
 using AtMqtt.Core;
+#endif
 
 namespace AtMqtt.Client.Tests.Harness;
 
 /// <summary>How the client reaches the modem.</summary>
 public enum Transport
 {
-    /// <summary>An <see cref="Modem"/> object in the test process, over two in-memory pipes.</summary>
+    /// <summary>
+    /// A <c>Modem</c> object in the test process, over two in-memory pipes. net10.0 only: the engine
+    /// (AtMqtt.Core) targets .NET 10, so the .NET 8 run of these tests cannot load it.
+    /// </summary>
     InProcess,
 
     /// <summary>The real atmqtt program (<c>--tcp</c>), reached with <see cref="AtMqttClient.OpenTcpAsync"/>.</summary>
@@ -17,22 +22,42 @@ public enum Transport
 /// <summary>A modem for the client to drive: in-process or the atmqtt program over TCP, in either dialect.</summary>
 public sealed class ModemUnderTest : IAsyncDisposable
 {
+    /// <summary>The transports this target can run: the program over TCP always, the in-process engine on net10.0.</summary>
+    public static readonly IReadOnlyList<Transport> Transports =
+#if ATMQTT_CORE
+        [Transport.InProcess, Transport.Tcp];
+#else
+        [Transport.Tcp];
+#endif
+
+    /// <summary>The in-process engine where this target has it, else the program.</summary>
+    public static Transport Fastest => Transports[0];
+
+#if ATMQTT_CORE
     private readonly Modem? _modem;
     private readonly CancellationTokenSource? _stop;
     private readonly Task? _run;
     private readonly Pipe? _toModem;
     private readonly Pipe? _toHost;
-    private readonly ModemProcess? _process;
 
-    private ModemUnderTest(Transport transport, AtDialect dialect, Modem? modem, CancellationTokenSource? stop, Task? run, Pipe? toModem, Pipe? toHost, ModemProcess? process, int tcpPort)
+    private ModemUnderTest(AtDialect dialect, Modem modem, CancellationTokenSource stop, Task run, Pipe toModem, Pipe toHost)
     {
-        Transport = transport;
+        Transport = Transport.InProcess;
         Dialect = dialect;
         _modem = modem;
         _stop = stop;
         _run = run;
         _toModem = toModem;
         _toHost = toHost;
+    }
+#endif
+
+    private readonly ModemProcess? _process;
+
+    private ModemUnderTest(AtDialect dialect, ModemProcess process, int tcpPort)
+    {
+        Transport = Transport.Tcp;
+        Dialect = dialect;
         _process = process;
         TcpPort = tcpPort;
     }
@@ -43,9 +68,6 @@ public sealed class ModemUnderTest : IAsyncDisposable
 
     public int TcpPort { get; }
 
-    /// <summary>The in-process modem (null over TCP).</summary>
-    public Modem? Modem => _modem;
-
     /// <summary>The modem program (null in-process).</summary>
     public ModemProcess? Process => _process;
 
@@ -54,6 +76,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
         string dialectName = dialect == AtDialect.Seed ? "seed" : "esp-at";
         if (transport == Transport.InProcess)
         {
+#if ATMQTT_CORE
             var modem = new Modem(new ModemOptions
             {
                 Dialect = AtMqtt.Core.Dialects.Dialect.FromName(dialectName)!,
@@ -64,7 +87,10 @@ public sealed class ModemUnderTest : IAsyncDisposable
             var toHost = new Pipe();
             var stop = new CancellationTokenSource();
             var run = Task.Run(() => modem.RunAsync(new DuplexPipe(toModem.Reader, toHost.Writer), stop.Token));
-            return new ModemUnderTest(transport, dialect, modem, stop, run, toModem, toHost, null, 0);
+            return new ModemUnderTest(dialect, modem, stop, run, toModem, toHost);
+#else
+            throw new PlatformNotSupportedException("The in-process modem needs AtMqtt.Core, which targets net10.0 only.");
+#endif
         }
 
         for (int attempt = 1; ; attempt++)
@@ -75,7 +101,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
             try
             {
                 await process.WaitForStdErrAsync("Listening for a host on", TimeSpan.FromSeconds(20));
-                return new ModemUnderTest(transport, dialect, null, null, null, null, null, process, port);
+                return new ModemUnderTest(dialect, process, port);
             }
             catch (Exception) when (attempt < 3)
             {
@@ -88,6 +114,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
     public async Task<AtMqttClient> ConnectClientAsync(AtMqttClientOptions? options = null)
     {
         options ??= new AtMqttClientOptions();
+#if ATMQTT_CORE
         if (Transport == Transport.InProcess)
         {
             var stream = new DuplexStream(_toHost!.Reader.AsStream(), _toModem!.Writer.AsStream());
@@ -95,6 +122,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
             await client.InitializeAsync();
             return client;
         }
+#endif
 
         return await AtMqttClient.OpenTcpAsync(FreePort.Host, TcpPort, options);
     }
@@ -103,6 +131,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+#if ATMQTT_CORE
         if (_modem is not null)
         {
             await _toModem!.Writer.CompleteAsync();
@@ -119,6 +148,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
             await _modem.DisposeAsync();
             _stop!.Dispose();
         }
+#endif
 
         if (_process is not null)
         {
@@ -126,5 +156,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
         }
     }
 
+#if ATMQTT_CORE
     private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+#endif
 }
