@@ -1,4 +1,5 @@
 using System.Text;
+using AtMqtt.Client.Internal;
 using AtMqtt.Client.Tests.Harness;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -128,6 +129,33 @@ public sealed class LoggingTests
                 Assert.DoesNotContain(secret, e.AllText, StringComparison.Ordinal);
             }
         });
+    }
+
+    [Theory]
+    [InlineData("AT+CWJAP=\"home\",\"p\\,w\\\"d\",\"aa:bb\"", "AT+CWJAP=\"home\",\"***\",\"aa:bb\"", "p,w\"d")]
+    [InlineData("AT+MQTTUSERCFG=0,1,\"id\",\"user\",\"pw\",0,0,\"\"", "AT+MQTTUSERCFG=0,1,\"id\",\"user\",\"***\",0,0,\"\"", "pw")]
+    [InlineData("AT+MQTTUSERCFG=0,1,id,user,pw,0,0,", "AT+MQTTUSERCFG=0,1,id,user,***,0,0,", "pw")]
+    [InlineData("AT+CWSAP=\"ap\",\"appw\",5,3", "AT+CWSAP=\"ap\",\"***\",5,3", "appw")]
+    [InlineData("AT+CWJEAP=\"ssid\",1,\"id\",\"user\",\"eappw\",0", "AT+CWJEAP=\"ssid\",1,\"id\",\"user\",\"***\",0", "eappw")]
+    [InlineData("AT+CIPSSLCPSK=0,\"k3y\",\"hint\"", "AT+CIPSSLCPSK=0,\"***\",\"***\"", "k3y")]
+    [InlineData("AT+CWJAP=\"home\",\"\"", "AT+CWJAP=\"home\",\"***\"", null)]
+    [InlineData("AT+CWJAP=\"home\"", "AT+CWJAP=\"home\"", null)]
+    [InlineData("AT+CWJAP?", "AT+CWJAP?", null)]
+    [InlineData("AT+CWJAP=\"unterminated\\", "AT+CWJAP=\"unterminated\\", null)]
+    public void Raw_lines_hide_the_secret_parameters_of_known_commands(string line, string logged, string? secret)
+    {
+        var raw = AtLine.Raw(line);
+        Assert.Equal(logged, raw.ToLogText());
+        Assert.Equal(line, System.Text.Encoding.UTF8.GetString(raw.Span)); // what is sent is untouched
+        Assert.Equal(secret is null ? [] : [secret], raw.Secrets.Select(s => System.Text.Encoding.UTF8.GetString(s)).Take(1));
+    }
+
+    [Fact]
+    public void Scrubbing_ends_and_hides_every_occurrence_even_of_a_secret_that_looks_like_the_mask()
+    {
+        Assert.Equal("a *** b ***", AtLine.Scrub("a *** b ***"u8, ["***"u8.ToArray(), []]));
+        Assert.Equal("p=***,*** \\x0D", AtLine.Scrub("p=pw,pw \r"u8, ["pw"u8.ToArray()]));
+        Assert.Equal("OK", AtLine.Scrub("OK"u8, []));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ internal sealed class AtLine
 
     /// <summary>
     /// Commands an application may send whole (<see cref="Raw"/>) whose parameters hold secrets, by 0-based
-    /// parameter index; an empty list hides every parameter.
+    /// parameter index; an empty list hides every quoted (string) parameter.
     /// </summary>
     private static readonly Dictionary<string, int[]> RawSecrets = new(StringComparer.Ordinal)
     {
@@ -32,7 +32,7 @@ internal sealed class AtLine
         ["AT+CWSAP_CUR"] = [1],
         ["AT+CWSAP_DEF"] = [1],
         ["AT+CWJEAP"] = [4], // <"ssid">,<method>,<"identity">,<"username">,<"password">,...
-        ["AT+CIPSSLCPSK"] = [], // the TLS pre-shared key (and its hint)
+        ["AT+CIPSSLCPSK"] = [], // [<link ID>,]<"psk">,<"hint">: the TLS pre-shared key (and its hint)
     };
 
     private readonly ArrayBufferWriter<byte> _buffer = new(128);
@@ -175,20 +175,30 @@ internal sealed class AtLine
     /// </summary>
     public static string Scrub(ReadOnlySpan<byte> line, IReadOnlyList<byte[]> secrets)
     {
-        foreach (byte[] secret in secrets)
+        if (secrets.Count == 0)
         {
-            int i = line.IndexOf(secret);
-            if (i >= 0)
-            {
-                var replaced = new List<byte>(line.Length);
-                replaced.AddRange(line[..i]);
-                replaced.AddRange(Encoding.ASCII.GetBytes(Redacted));
-                replaced.AddRange(line[(i + secret.Length)..]);
-                return Scrub(replaced.ToArray(), secrets);
-            }
+            return Printable(line);
         }
 
-        return Printable(line);
+        byte[] text = line.ToArray();
+        foreach (byte[] secret in secrets.Where(v => v.Length > 0))
+        {
+            // Left to right, never looking into a replacement (a secret may itself be "***").
+            var scrubbed = new ArrayBufferWriter<byte>(text.Length);
+            var rest = text.AsSpan();
+            int at;
+            while ((at = rest.IndexOf(secret)) >= 0)
+            {
+                scrubbed.Write(rest[..at]);
+                scrubbed.Write("***"u8);
+                rest = rest[(at + secret.Length)..];
+            }
+
+            scrubbed.Write(rest);
+            text = scrubbed.WrittenSpan.ToArray();
+        }
+
+        return Printable(text);
     }
 
     /// <summary>The bytes to send: the line and CR LF.</summary>
@@ -238,7 +248,7 @@ internal sealed class AtLine
         return true;
     }
 
-    /// <summary>Marks parameters of a whole line (after <paramref name="from"/>) as secret, by index; none given: all.</summary>
+    /// <summary>Marks parameters of a whole line (after <paramref name="from"/>) as secret, by index; none given: every quoted one.</summary>
     private void MarkRawSecrets(int from, int[] indexes)
     {
         var span = Span;
@@ -247,7 +257,7 @@ internal sealed class AtLine
         bool quoted = false;
         for (int i = from; i <= span.Length; i++)
         {
-            if (i < span.Length && span[i] == (byte)'\\' && quoted)
+            if (i + 1 < span.Length && span[i] == (byte)'\\' && quoted)
             {
                 i++; // an escaped character, whatever it is
                 continue;
@@ -261,10 +271,13 @@ internal sealed class AtLine
 
             if (i == span.Length || (span[i] == (byte)',' && !quoted))
             {
-                if (i > start && (indexes.Length == 0 || Array.IndexOf(indexes, index) >= 0))
+                if (i > start && (indexes.Length == 0 ? span[start] == (byte)'"' : Array.IndexOf(indexes, index) >= 0))
                 {
                     _secretRanges.Add(start..i);
-                    _secrets.Add(Unquote(span[start..i]));
+                    if (Unquote(span[start..i]) is { Length: > 0 } value)
+                    {
+                        _secrets.Add(value);
+                    }
                 }
 
                 index++;
