@@ -88,7 +88,7 @@ internal static class StartupBench
             {
                 (Native, port => Psi(listener, port.ToString(CultureInfo.InvariantCulture)), "ready-listener PORT (C, cc -O2)", null),
                 (Aot, port => Psi(aot, "--tcp", $"127.0.0.1:{port}"), "atmqtt --tcp 127.0.0.1:PORT", aot),
-                (Framework, port => Psi(Dotnet, AtMqttDll, "--tcp", $"127.0.0.1:{port}"), "dotnet atmqtt.dll --tcp 127.0.0.1:PORT", AtMqttDll),
+                (Framework, port => Psi(Dotnet, AtMqttDll, "--tcp", $"127.0.0.1:{port}"), "dotnet atmqtt.dll --tcp 127.0.0.1:PORT", null),
                 (DotnetListener, port => Psi(Dotnet, typeof(BenchInfo).Assembly.Location, "ready-listener", "--port", port.ToString(CultureInfo.InvariantCulture)),
                     "dotnet AtMqtt.Bench.dll ready-listener --port PORT", null),
             };
