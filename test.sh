@@ -38,7 +38,7 @@ stop_installed_broker() {
 }
 
 install_mosquitto() {
-  local packages=()
+  local packages=() why=""
   have mosquitto || packages+=(mosquitto)
   have mosquitto_pub || packages+=(mosquitto-clients)
   if [ ${#packages[@]} -eq 0 ]; then
@@ -48,13 +48,14 @@ install_mosquitto() {
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${packages[@]}" >/dev/null
-    case " ${packages[*]} " in *" mosquitto "*) stop_installed_broker ;; esac
-    return 0
+    if apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null; then
+      case " ${packages[*]} " in *" mosquitto "*) stop_installed_broker ;; esac
+      return 0
+    fi
+    why="apt-get failed"
   fi
 
-  local why="not root, or no apt-get"
+  if [ -z "${why:-}" ]; then why="not root, or no apt-get"; fi
   if $ci; then
     echo "test.sh: ${packages[*]} missing and cannot be installed here ($why); CI needs it: apt-get install -y mosquitto mosquitto-clients" >&2
     exit 1

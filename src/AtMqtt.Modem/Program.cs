@@ -11,7 +11,6 @@ using AtMqtt.Cli.Transcript;
 using Microsoft.Extensions.Logging;
 using static AtMqtt.Cli.CommandLineValues;
 
-
 var stdio = Flag("--stdio", "Speak AT on stdin/stdout (the default channel).");
 var tcp = Text("--tcp", "HOST:PORT", "Listen for one host at a time on HOST:PORT (loopback only unless --allow-remote).");
 var allowRemote = Flag("--allow-remote", "Allow --tcp to listen on a non-loopback address.");
