@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;
@@ -12,11 +11,11 @@ namespace AtMqtt.Client.Tests;
 public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFixture>
 {
     [Theory]
-    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.InProcess)]
     [InlineData(BrokerKind.Mosquitto)]
     public async Task The_demo_prints_the_echo_and_exits_0(BrokerKind broker)
     {
-        await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.Seed);
+        await using var modem = await ModemForClient.StartAsync(ModemTransport.Tcp, AtDialect.Seed);
         await using var echo = await brokers.ProbeAsync(broker);
         await echo.SubscribeAsync("demo/hello", 1);
         var answer = Task.Run(async () =>
@@ -35,10 +34,10 @@ public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFix
     [Fact]
     public async Task The_demo_gives_up_after_the_timeout_with_a_non_zero_code()
     {
-        await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.EspAt);
+        await using var modem = await ModemForClient.StartAsync(ModemTransport.Tcp, AtDialect.EspAt);
         var watch = Stopwatch.StartNew();
         var (code, stdout, stderr) = await RunDemoAsync(
-            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(BrokerKind.Embedded)}", "--timeout", "2");
+            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(BrokerKind.InProcess)}", "--timeout", "2");
         Assert.NotEqual(0, code);
         Assert.Equal("", stdout);
         Assert.Contains("No message on demo/echo within 2 s", stderr, StringComparison.Ordinal);

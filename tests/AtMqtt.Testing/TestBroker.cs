@@ -11,6 +11,9 @@ public enum BrokerKind
 
     /// <summary>A real mosquitto started by the tests on a free loopback port.</summary>
     Mosquitto,
+
+    /// <summary>MQTTnet's broker in the test process (<see cref="InProcessBroker"/>), which records what clients send.</summary>
+    InProcess,
 }
 
 /// <summary>
@@ -50,6 +53,7 @@ public sealed class TestBroker : IAsyncDisposable
     /// </summary>
     public static TestBroker InModemOrShared(BrokerKind kind, MosquittoFixture fixture)
     {
+        RefuseInProcess(kind);
         if (kind == BrokerKind.Mosquitto)
         {
             return new TestBroker(kind, fixture.Broker.Port, [], fixture.Broker, ownsMosquitto: false, brokerProcess: null);
@@ -65,6 +69,7 @@ public sealed class TestBroker : IAsyncDisposable
     /// </summary>
     public static async Task<TestBroker> StandaloneAsync(BrokerKind kind)
     {
+        RefuseInProcess(kind);
         if (kind == BrokerKind.Mosquitto)
         {
             var mosquitto = await MosquittoBroker.StartAsync();
@@ -144,6 +149,15 @@ public sealed class TestBroker : IAsyncDisposable
 
     /// <summary>Kind and address, for test names and messages.</summary>
     public override string ToString() => $"{Kind} broker on {FreePort.Host}:{Port}";
+
+    /// <summary>A program's broker cannot live in the test process: <see cref="BrokerKind.InProcess"/> is for in-process modems.</summary>
+    private static void RefuseInProcess(BrokerKind kind)
+    {
+        if (kind == BrokerKind.InProcess)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "a TestBroker is atmqtt's embedded broker or a mosquitto");
+        }
+    }
 
     /// <summary>atmqtt on stdio (stdin held open) with only its embedded broker in use; null if it could not listen.</summary>
     private static async Task<ModemProcess?> TryStartEmbeddedAsync(int port)

@@ -32,7 +32,6 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
         // Warm up, so that the baseline has the code paths in place.
         await probe.PublishAsync(topic, "warm", 1, retain: false);
         await modem.Host.ReadUntilAsync($"+MQTTSUBRECV:0,\"{topic}\",4,warm\r\n", LiveModem.Timeout);
-        await Task.Delay(500);
         long baseline = modem.Rss();
         long peak = baseline;
         using var sampling = new CancellationTokenSource();
@@ -41,7 +40,7 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
             while (!sampling.IsCancellationRequested)
             {
                 peak = Math.Max(peak, modem.Rss());
-                await Task.Delay(50);
+                await Task.Delay(50); // the sampling period
             }
         });
 
@@ -67,6 +66,8 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
         }
 
         long afterBurst = modem.Rss();
+
+        // An observation window, not a wait for an event: the figures are watched for a while after the burst.
         await Task.Delay(Settle);
         sampling.Cancel();
         await sampler;

@@ -70,12 +70,14 @@ public sealed class LinkFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
     [Fact]
     public async Task BadCredentials_AnswerErrorOnce_WithoutRetrying()
     {
-        await using var broker = await Brokers.StartWithPasswordAsync();
+        const string user = "modem";
+        const string password = "right-password";
+        await using var broker = await MosquittoBroker.StartWithPasswordsAsync((user, password));
         await using var proxy = TcpProxy.Start(broker.Port);
         await using var modem = await LiveModem.StartAsync();
         string clientId = "creds-" + Guid.NewGuid().ToString("N")[..10];
 
-        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{Brokers.User}\",\"wrong-password\",0,0,\"\"");
+        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"wrong-password\",0,0,\"\"");
         var sw = Stopwatch.StartNew();
         await modem.ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},1", "+MQTTDISCONNECTED:0\r\n\r\nERROR\r\n");
         output.WriteLine($"refused CONN answered in {sw.Elapsed.TotalMilliseconds:F0} ms");
@@ -85,7 +87,7 @@ public sealed class LinkFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
         await modem.ExpectAsync("AT+MQTTCONN?", $"+MQTTCONN:0,disconnect,1,\"{FreePort.Host}\",{proxy.Port},1\r\n\r\nOK\r\n");
 
         // The host may correct itself: a failed CONN leaves the configuration to change and retry.
-        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{Brokers.User}\",\"{Brokers.Password}\",0,0,\"\"");
+        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"{password}\",0,0,\"\"");
         await modem.ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},1", LiveModem.ConnectedUrc(proxy.Port, 1) + "\r\nOK\r\n");
         Assert.Equal(2, proxy.AcceptCount);
     }

@@ -6,27 +6,27 @@ namespace AtMqtt.EndToEnd.Tests.Tls;
 /// The program at <c>--log-level Trace</c>, provisioned through its options, writes neither the PSK nor
 /// the client's private key to stderr, on success or on failure.
 /// </summary>
-public sealed class RedactionTests(PskBrokerFixture psk, TlsBrokerFixture tls) : IClassFixture<PskBrokerFixture>, IClassFixture<TlsBrokerFixture>
+public sealed class RedactionTests(TlsMosquittoFixture tls) : IClassFixture<TlsMosquittoFixture>
 {
     [Theory]
     [InlineData("--psk")]
     [InlineData("--psk-file")]
     public async Task Trace_logs_never_contain_the_psk(string option)
     {
-        string value = option == "--psk" ? $"{PskBrokerFixture.Identity}:{psk.KeyHex}" : psk.PskFile;
+        string value = option == "--psk" ? $"{TlsMosquittoFixture.Identity}:{tls.KeyHex}" : tls.PskFile;
         await using var modem = await ModemUnderTest.ProcessAsync(option, value, "--log-level", "Trace");
 
         // Success, publish, then a handshake failure (a plain listener), each logged at Trace.
         await modem.UserCfgAsync(2, Unique.Id("redact-psk"));
-        await modem.ConnectAsync(2, psk.PskPort);
+        await modem.ConnectAsync(2, tls.PskPort);
         await modem.OkAsync($"AT+MQTTPUB=0,\"{Unique.Topic("redact")}\",\"x\",1,0");
         await modem.OkAsync("AT+MQTTCLEAN=0");
         await modem.UserCfgAsync(2, Unique.Id("redact-psk-fail"));
-        await modem.ConnectFailsAsync(psk.Port, errCode: null);
+        await modem.ConnectFailsAsync(tls.Port, errCode: null);
 
         string logs = await modem.LogContainsAsync("TLS-PSK handshake");
         Assert.Contains("Connected to", logs, StringComparison.Ordinal);
-        PskTests.AssertNoKey(logs, psk.Key);
+        PskTests.AssertNoKey(logs, tls.Key);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class RedactionTests(PskBrokerFixture psk, TlsBrokerFixture tls) :
     public async Task A_malformed_psk_option_is_refused_without_echoing_the_key()
     {
         const string secret = "not-hex-but-secret-9f3a";
-        await using var process = await ModemProcess.StartAsync([$"--psk", $"{PskBrokerFixture.Identity}:{secret}"], null);
+        await using var process = await ModemProcess.StartAsync([$"--psk", $"{TlsMosquittoFixture.Identity}:{secret}"], null);
         Assert.Equal(2, await process.WaitForExitAsync(LiveModem.Timeout));
         Assert.Contains("--psk", process.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, process.StdErr, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class RedactionTests(PskBrokerFixture psk, TlsBrokerFixture tls) :
     public async Task A_malformed_ATMQTT_PSK_is_refused_without_echoing_the_key()
     {
         const string secret = "not-hex-but-secret-5c1e";
-        var environment = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{secret}" };
+        var environment = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{TlsMosquittoFixture.Identity}:{secret}" };
         await using var process = await ModemProcess.StartAsync([], environment);
         Assert.Equal(2, await process.WaitForExitAsync(LiveModem.Timeout));
         Assert.Contains("ATMQTT_PSK: the key is not hexadecimal.", process.StdErr, StringComparison.Ordinal);
