@@ -283,15 +283,22 @@ public sealed class FakeModuleTests
         var options = new AtMqttClientOptions { RestoreSessionAfterReset = true, CommandTimeout = TimeSpan.FromSeconds(3), NetworkTimeout = TimeSpan.FromSeconds(3) };
         await using var client = await fake.StartClientAsync(options: options);
         var events = new ClientEventLog(client);
+
+        // The module's side of configuring and connecting the link, as the client does it each time.
+        async Task ConfigureAndConnectAsync()
+        {
+            await fake.ExpectAsync("AT+MQTTUSERCFG=0,1,\"me\",\"\",\"\",0,0,\"\"");
+            await fake.OkAsync();
+            await fake.ExpectAsync("AT+MQTTCONNCFG=0,120,0,\"w\",\"bye\",0,0");
+            await fake.OkAsync();
+            await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
+            await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
+        }
+
         var connect = client.ConnectAsync(new AtMqttConnectOptions { Host = "h", ClientId = "me", Will = new AtMqttWill("w", "bye") });
         await fake.ExpectAsync("AT+MQTTCLEAN=0");
         await fake.ErrorAsync(0x010a6003); // ESP-AT: nothing to clean
-        await fake.ExpectAsync("AT+MQTTUSERCFG=0,1,\"me\",\"\",\"\",0,0,\"\"");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONNCFG=0,120,0,\"w\",\"bye\",0,0");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
-        await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
+        await ConfigureAndConnectAsync();
         await connect.WaitAsync(Wait);
         var subscribe = client.SubscribeAsync("s", MqttQos.AtLeastOnce);
         await fake.ExpectAsync("AT+MQTTSUB=0,\"s\",1");
@@ -302,12 +309,7 @@ public sealed class FakeModuleTests
         await fake.HandshakeAsync();
         await fake.ExpectAsync("AT+MQTTCLEAN=0");
         await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTUSERCFG=0,1,\"me\",\"\",\"\",0,0,\"\"");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONNCFG=0,120,0,\"w\",\"bye\",0,0");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
-        await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
+        await ConfigureAndConnectAsync();
         await fake.ExpectAsync("AT+MQTTSUB=0,\"s\",1");
         await fake.OkAsync();
         await events.WaitForAsync("disconnected ModuleRestarted");

@@ -108,7 +108,8 @@ public sealed class LiveModem : IAsyncDisposable
                 Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(first)}\".");
             }
 
-            // Refused as a second host: the previous one is still being let go. Try again.
+            // Refused as a second host: the previous one is still being let go. Try again after a pause (a
+            // retry's backoff: the modem lets a host go within its own bounded drain, logged only in part).
             await Task.Delay(300);
         }
     }
@@ -148,7 +149,7 @@ public sealed class LiveModem : IAsyncDisposable
                 Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(Encoding.Latin1.GetString(ready, 0, n))}\".");
             }
 
-            await Task.Delay(300);
+            await Task.Delay(300); // a retry's backoff, as in AttachAsync
         }
     }
 
@@ -203,6 +204,16 @@ public sealed class LiveModem : IAsyncDisposable
 
     /// <summary>Asserts that <paramref name="line"/> answers exactly its echo and <c>\r\nOK\r\n</c>.</summary>
     public Task OkAsync(string line) => Host.OkAsync(line, Timeout);
+
+    /// <summary>
+    /// Fails if the modem writes anything within <paramref name="quiet"/>: for what must not happen where no
+    /// marker (a command's answer, a later message) can show that it did not.
+    /// </summary>
+    public async Task AssertSilentAsync(TimeSpan quiet)
+    {
+        string got = await Host.DrainAsync(quiet, quiet + TimeSpan.FromSeconds(1));
+        Assert.True(got.Length == 0, $"Expected no output, got \"{AtHost.Escape(got)}\"");
+    }
 
     /// <inheritdoc cref="AtHost.ExpectBytesAsync"/>
     public Task ExpectBytesAsync(string expected, TimeSpan? timeout = null) => Host.ExpectBytesAsync(expected, timeout ?? Timeout);

@@ -21,16 +21,10 @@ public sealed class ModemForClient : IAsyncDisposable
     private readonly InMemoryModem? _inMemory;
     private readonly LiveModem? _live;
 
-    private ModemForClient(ModemTransport transport, AtDialect dialect, InMemoryModem? inMemory, LiveModem? live)
-    {
-        Transport = transport;
-        Dialect = dialect;
-        _inMemory = inMemory;
-        _live = live;
-    }
+    private ModemForClient(AtDialect dialect, InMemoryModem? inMemory, LiveModem? live) => (Dialect, _inMemory, _live) = (dialect, inMemory, live);
 
     /// <summary>How the client reaches the modem.</summary>
-    public ModemTransport Transport { get; }
+    public ModemTransport Transport => _live is null ? ModemTransport.InProcess : ModemTransport.Tcp;
 
     /// <summary>The dialect the modem speaks.</summary>
     public AtDialect Dialect { get; }
@@ -56,11 +50,11 @@ public sealed class ModemForClient : IAsyncDisposable
                 DataTimeout = TimeSpan.FromSeconds(5),
                 RxQueue = rxQueue,
             });
-            return new ModemForClient(transport, dialect, modem, null);
+            return new ModemForClient(dialect, modem, null);
         }
 
         var live = await LiveModem.StartDetachedAsync("--dialect", dialectName, "--rx-queue", rxQueue.ToString(CultureInfo.InvariantCulture));
-        return new ModemForClient(transport, dialect, null, live);
+        return new ModemForClient(dialect, null, live);
     }
 
     /// <summary>A client connected to this modem (initialised), with the dialect chosen or detected.</summary>

@@ -24,14 +24,8 @@ public sealed class ModemUnderTest : IAsyncDisposable
     private readonly InMemoryModem? _inMemory;
     private readonly LogCapture? _logs;
 
-    private ModemUnderTest(Dialect dialect, AtHost host, InMemoryModem? inMemory, LogCapture? logs, ModemProcess? process)
-    {
-        Dialect = dialect;
-        Host = host;
-        _inMemory = inMemory;
-        _logs = logs;
-        Process = process;
-    }
+    private ModemUnderTest(Dialect dialect, AtHost host, InMemoryModem? inMemory = null, LogCapture? logs = null, ModemProcess? process = null) =>
+        (Dialect, Host, _inMemory, _logs, Process) = (dialect, host, inMemory, logs, process);
 
     /// <summary>The dialect the modem speaks.</summary>
     public Dialect Dialect { get; }
@@ -50,7 +44,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
     {
         var logs = new LogCapture();
         var modem = await InMemoryModem.StartAsync(new ModemOptions { Dialect = dialect, Credentials = credentials ?? TlsCredentials.None, LoggerFactory = logs });
-        return new ModemUnderTest(dialect, modem.Host, modem, logs, null);
+        return new ModemUnderTest(dialect, modem.Host, modem, logs);
     }
 
     /// <summary>The atmqtt program on stdio with <paramref name="args"/> (add <c>--dialect esp-at</c> yourself).</summary>
@@ -61,7 +55,7 @@ public sealed class ModemUnderTest : IAsyncDisposable
     {
         var process = await ModemProcess.StartAsync(args, environment);
         var dialect = args.Contains("esp-at") ? Dialect.EspAt() : Dialect.Seed;
-        var m = new ModemUnderTest(dialect, process.CreateStdioHost(), null, null, process);
+        var m = new ModemUnderTest(dialect, process.CreateStdioHost(), process: process);
         try
         {
             await m.Host.ExpectBytesAsync("ready\r\n", Timeout);
@@ -162,6 +156,31 @@ public sealed class ModemUnderTest : IAsyncDisposable
         var message = await probe.NextAsync(Timeout);
         Assert.Equal(up, message.Topic);
         Assert.Equal("from-modem", message.PayloadText);
+    }
+
+    /// <summary>
+    /// A link (reconnect=1) with a subscription to <paramref name="topic"/> outlives a restart of
+    /// <paramref name="broker"/>: exactly <c>+MQTTDISCONNECTED</c>, then <c>+MQTTCONNECTED</c> to
+    /// <paramref name="port"/>, then a message published to the topic arrives.
+    /// </summary>
+    public async Task AssertLinkComesBackAfterARestartAsync(MosquittoBroker broker, int scheme, int port, string topic)
+    {
+        await broker.RestartAsync();
+        await ExpectUrcAsync("+MQTTDISCONNECTED:0\r\n");
+        await ExpectUrcAsync(ConnectedLine(scheme, port, reconnect: 1) + "\r\n");
+        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
+        await probe.PublishAsync(topic, "back", qos: 1);
+        await ExpectUrcAsync($"+MQTTSUBRECV:0,\"{topic}\",4,back\r\n");
+    }
+
+    /// <summary>After a failure: answers AT, forgets the link, and still connects with <paramref name="scheme"/> to <paramref name="port"/>.</summary>
+    public async Task AssertHealthyAsync(int scheme, int port, string path = "")
+    {
+        await OkAsync("AT");
+        await OkAsync("AT+MQTTCLEAN=0");
+        await UserCfgAsync(scheme, Unique.Id("healthy"), path);
+        await ConnectAsync(scheme, port, path);
+        await OkAsync("AT+MQTTCLEAN=0");
     }
 
     /// <summary>Detaches the host and stops the modem (in process) or kills the program.</summary>

@@ -204,21 +204,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Kills the broker (SIGKILL) and waits for it to exit.</summary>
     public async Task StopAsync()
     {
-        var p = _process;
-        if (p is null)
+        if (_process is { } p)
         {
-            return;
-        }
-
-        KillProcess(p);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new InvalidOperationException($"mosquitto (pid {p.Id}) did not exit after kill. Log:\n{Log}");
+            KillProcess(p);
+            await WaitForExitAsync(p, "kill");
         }
     }
 
@@ -230,15 +219,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     {
         var p = _process ?? throw new InvalidOperationException("mosquitto is not running");
         Signals.Send(p.Id, Signals.Term);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"mosquitto (pid {p.Id}) still running 10 s after SIGTERM. Log:\n{Log}");
-        }
+        await WaitForExitAsync(p, "SIGTERM");
     }
 
     /// <summary><see cref="TerminateAsync"/>, then <see cref="RestartAsync"/> on the same port.</summary>
@@ -348,6 +329,19 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, mode);
+        }
+    }
+
+    private async Task WaitForExitAsync(Process p, string after)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"mosquitto (pid {p.Id}) still running 10 s after {after}. Log:\n{Log}");
         }
     }
 

@@ -28,15 +28,8 @@ public sealed class TestBroker : IAsyncDisposable
     private readonly bool _ownsMosquitto;
     private ModemProcess? _brokerProcess;
 
-    private TestBroker(BrokerKind kind, int port, string[] modemArgs, MosquittoBroker? mosquitto, bool ownsMosquitto, ModemProcess? brokerProcess)
-    {
-        Kind = kind;
-        Port = port;
-        ModemArgs = modemArgs;
-        _mosquitto = mosquitto;
-        _ownsMosquitto = ownsMosquitto;
-        _brokerProcess = brokerProcess;
-    }
+    private TestBroker(BrokerKind kind, int port, string[] modemArgs, MosquittoBroker? mosquitto = null, bool ownsMosquitto = false, ModemProcess? brokerProcess = null) =>
+        (Kind, Port, ModemArgs, _mosquitto, _ownsMosquitto, _brokerProcess) = (kind, port, modemArgs, mosquitto, ownsMosquitto, brokerProcess);
 
     /// <summary>Which broker this is.</summary>
     public BrokerKind Kind { get; }
@@ -56,11 +49,11 @@ public sealed class TestBroker : IAsyncDisposable
         RefuseInProcess(kind);
         if (kind == BrokerKind.Mosquitto)
         {
-            return new TestBroker(kind, fixture.Broker.Port, [], fixture.Broker, ownsMosquitto: false, brokerProcess: null);
+            return new TestBroker(kind, fixture.Broker.Port, [], fixture.Broker);
         }
 
         int port = FreePort.Get();
-        return new TestBroker(kind, port, ["--embedded-broker", port.ToString(CultureInfo.InvariantCulture)], null, ownsMosquitto: false, brokerProcess: null);
+        return new TestBroker(kind, port, ["--embedded-broker", port.ToString(CultureInfo.InvariantCulture)]);
     }
 
     /// <summary>
@@ -73,7 +66,7 @@ public sealed class TestBroker : IAsyncDisposable
         if (kind == BrokerKind.Mosquitto)
         {
             var mosquitto = await MosquittoBroker.StartAsync();
-            return new TestBroker(kind, mosquitto.Port, [], mosquitto, ownsMosquitto: true, brokerProcess: null);
+            return new TestBroker(kind, mosquitto.Port, [], mosquitto, ownsMosquitto: true);
         }
 
         for (int attempt = 1; ; attempt++)
@@ -82,7 +75,7 @@ public sealed class TestBroker : IAsyncDisposable
             var process = await TryStartEmbeddedAsync(port);
             if (process is not null)
             {
-                return new TestBroker(kind, port, [], null, ownsMosquitto: false, process);
+                return new TestBroker(kind, port, [], brokerProcess: process);
             }
 
             if (attempt == 3)
@@ -91,6 +84,12 @@ public sealed class TestBroker : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Starts the modem under test for this broker (hosting it, for <see cref="BrokerKind.Embedded"/> from
+    /// <see cref="InModemOrShared"/>) with <paramref name="extraArgs"/>, a host attached.
+    /// </summary>
+    public Task<LiveModem> StartModemAsync(params string[] extraArgs) => LiveModem.StartAsync([.. ModemArgs, .. extraArgs]);
 
     /// <summary>Connects an independent MQTT client to this broker.</summary>
     public Task<MqttProbe> ProbeAsync(string? clientId = null, bool cleanSession = true) =>

@@ -114,10 +114,7 @@ public sealed class HostFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
         await using var proxy = TcpProxy.Start(mosquitto.Broker.Port);
         await using var modem = await LiveModem.StartAsync();
         await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"gone-{Guid.NewGuid():N}\",\"\",\"\",0,0,\"\"");
-        proxy.Pause();
-        string conn = $"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},0";
-        await modem.Host.SendAsync(conn + "\r\n");
-        await modem.Host.ReadUntilAsync(conn + "\r\n", LiveModem.Timeout);
+        await StartConnWithoutConnAckAsync(modem, proxy);
         await modem.DetachAsync();
 
         proxy.Resume();
@@ -139,10 +136,7 @@ public sealed class HostFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
         await using var proxy = TcpProxy.Start(mosquitto.Broker.Port);
         await using var modem = await LiveModem.StartAsync();
         await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"late-{Guid.NewGuid():N}\",\"\",\"\",0,0,\"\"");
-        proxy.Pause();
-        string conn = $"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},0";
-        await modem.Host.SendAsync(conn + "\r\n");
-        await modem.Host.ReadUntilAsync(conn + "\r\n", LiveModem.Timeout);
+        await StartConnWithoutConnAckAsync(modem, proxy);
         await modem.DetachAsync();
 
         await modem.AttachAsync(); // ready first
@@ -224,10 +218,7 @@ public sealed class HostFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
         await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"busy-{Guid.NewGuid():N}\",\"\",\"\",0,0,\"\"");
 
         // CONN waits for a CONNACK the silent network holds back.
-        proxy.Pause();
-        string conn = $"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},0";
-        await modem.Host.SendAsync(conn + "\r\n");
-        Assert.Equal(conn + "\r\n", await modem.Host.ReadUntilAsync(conn + "\r\n", LiveModem.Timeout));
+        await StartConnWithoutConnAckAsync(modem, proxy);
         await modem.ExpectAsync("AT", busy);
         await modem.ExpectAsync("AT+MQTTCONN?", busy);
         proxy.Resume();
@@ -245,6 +236,18 @@ public sealed class HostFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
 
         // The busy lines were dropped, not queued: the modem is in step (their answers would come before this one's).
         await modem.OkAsync("AT");
+    }
+
+    /// <summary>
+    /// CONN to <paramref name="proxy"/> while it holds the network silent: a blocking command waiting for its
+    /// CONNACK; returns once its echo has been read.
+    /// </summary>
+    private static async Task StartConnWithoutConnAckAsync(LiveModem modem, TcpProxy proxy)
+    {
+        proxy.Pause();
+        string conn = $"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},0";
+        await modem.Host.SendAsync(conn + "\r\n");
+        Assert.Equal(conn + "\r\n", await modem.Host.ReadUntilAsync(conn + "\r\n", LiveModem.Timeout));
     }
 
     private static async Task<string> ReadAtLeastAsync(PipeReader reader, int count, string? until = null, string already = "")

@@ -33,16 +33,7 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
         await probe.PublishAsync(topic, "warm", 1, retain: false);
         await modem.Host.ReadUntilAsync($"+MQTTSUBRECV:0,\"{topic}\",4,warm\r\n", LiveModem.Timeout);
         long baseline = modem.Rss();
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, modem.Rss());
-                await Task.Delay(50); // the sampling period
-            }
-        });
+        await using var sampler = PeakSampler.Start(modem.Rss, TimeSpan.FromMilliseconds(50));
 
         // Ten messages of 1 MiB less the topic: delivered whole, in order.
         int fits = (1 << 20) - topic.Length;
@@ -69,8 +60,7 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
 
         // An observation window, not a wait for an event: the figures are watched for a while after the burst.
         await Task.Delay(Settle);
-        sampling.Cancel();
-        await sampler;
+        long peak = await sampler.StopAsync();
         long settled = modem.Rss();
         string figures = $"RSS baseline {Mb(baseline)}, peak {Mb(peak)}, after the burst {Mb(afterBurst)}, {Settle.TotalSeconds:0} s later {Mb(settled)}";
         output.WriteLine(figures);

@@ -42,17 +42,7 @@ public sealed class MemoryTests(ITestOutputHelper output)
         await modem.DetachAsync();
         var silent = await modem.AttachSilentAsync();
         long baseline = modem.Rss();
-
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, modem.Rss());
-                await Task.Delay(100); // the sampling period
-            }
-        });
+        await using var sampler = PeakSampler.Start(modem.Rss, TimeSpan.FromMilliseconds(100));
 
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < Flood; i++)
@@ -68,8 +58,7 @@ public sealed class MemoryTests(ITestOutputHelper output)
         // Now the host reads: what the sockets and the queue held up to the marker, then the query.
         await using var reader = LiveModem.Reading(silent);
         var (messages, status) = await HostStream.ReadThroughMarkerAsync(reader, topic + "/end", TimeSpan.FromSeconds(60));
-        sampling.Cancel();
-        await sampler;
+        long peak = await sampler.StopAsync();
         long end = modem.Rss();
         string figures = $"flood of {Flood} x {PayloadBytes} B in {flood.TotalSeconds:F1} s; RSS baseline {Mb(baseline)}, peak {Mb(peak)}, end {Mb(end)}";
         output.WriteLine(figures);

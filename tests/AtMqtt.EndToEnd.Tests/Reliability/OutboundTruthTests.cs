@@ -129,7 +129,7 @@ public sealed class OutboundTruthTests(ITestOutputHelper output)
 
         // Never inside a data phase. What must not happen is asserted over a bounded quiet period: inside a
         // data phase no command can mark that the modem wrote all it would.
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(300)));
+        await modem.AssertSilentAsync(TimeSpan.FromMilliseconds(300));
         await modem.Host.SendAsync("hello");
         await modem.ExpectBytesAsync($"\r\n{failLine}\r\n+MQTTDISCONNECTED:0\r\n");
         await modem.ExpectAsync("AT+MQTTPUB=0,\"raw/t\",\"x\",1,0", "\r\nERROR\r\n");

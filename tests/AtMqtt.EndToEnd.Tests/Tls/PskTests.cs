@@ -80,7 +80,7 @@ public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosq
         string logs = await modem.LogContainsAsync("TLS-PSK handshake");
         Assert.Contains("wrong key?", logs, StringComparison.Ordinal);
         AssertNoKey(logs, broker.Key);
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosq
         // mosquitto does not know the identity: the reason names it, not an "internal error".
         string line = modem.LastLogLine("failed");
         Assert.True(line.Contains("identity", StringComparison.Ordinal) && !line.Contains("internal_error", StringComparison.Ordinal), $"the failure's log line does not say why: {line}");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosq
         await modem.UserCfgAsync(2, Unique.Id("psk-none"));
         await modem.ConnectFailsAsync(broker.PskPort, TlsConfigError);
         await modem.LogContainsAsync("--psk IDENTITY:HEXKEY");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosq
         // The reason is about the server ("not a PSK server", "closed the connection"), not an "internal error".
         string line = modem.LastLogLine("failed");
         Assert.True(line.Contains("server", StringComparison.Ordinal) && !line.Contains("internal_error", StringComparison.Ordinal), $"the failure's log line does not say why: {line}");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     /// <summary>After a failure the same modem connects (the right key, then plain TCP after CLEAN).</summary>
@@ -190,13 +190,7 @@ public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosq
         await modem.ConnectAsync(2, broker.PskPort, reconnect: 1);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
 
-        await broker.Broker.RestartAsync();
-        await modem.ExpectUrcAsync("+MQTTDISCONNECTED:0\r\n");
-        await modem.ExpectUrcAsync(modem.ConnectedLine(2, broker.PskPort, reconnect: 1) + "\r\n");
-
-        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
-        await probe.PublishAsync(topic, "back", qos: 1);
-        await modem.ExpectUrcAsync($"+MQTTSUBRECV:0,\"{topic}\",4,back\r\n");
+        await modem.AssertLinkComesBackAfterARestartAsync(broker.Broker, 2, broker.PskPort, topic);
         await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 
@@ -221,15 +215,5 @@ public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosq
         {
             Assert.False(logs.Contains(form, StringComparison.Ordinal), $"the key ({form}) appears in the log:\n{logs}");
         }
-    }
-
-    /// <summary>Answers AT, forgets the link, and still connects over plain TCP.</summary>
-    private async Task AssertHealthyAsync(ModemUnderTest modem)
-    {
-        await modem.OkAsync("AT");
-        await modem.OkAsync("AT+MQTTCLEAN=0");
-        await modem.UserCfgAsync(1, Unique.Id("psk-healthy"));
-        await modem.ConnectAsync(1, broker.Port);
-        await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 }

@@ -48,7 +48,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
         await modem.UserCfgAsync(6, Unique.Id("ws6-404"), "/nothing-here");
         await modem.ConnectFailsAsync(broker.WsPort, ClientStartFailed);
         await modem.LogContainsAsync("/nothing-here");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(6, broker.WsPort, Path);
     }
 
     [Theory]
@@ -85,7 +85,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
             await modem.UserCfgAsync(8, Unique.Id("wss8-wrongca"), Path);
             await modem.ConnectFailsAsync(broker.WssPort, TlsConfigError);
             await modem.LogContainsAsync("not signed by the configured CA");
-            await AssertHealthyAsync(modem);
+            await modem.AssertHealthyAsync(6, broker.WsPort, Path);
         }
 
         await using (var modem = await ModemUnderTest.InProcessAsync(EspAt))
@@ -148,7 +148,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
         await modem.UserCfgAsync(scheme, Unique.Id($"wss{scheme}-none"), Path);
         await modem.ConnectFailsAsync(broker.WssMutualPort, TlsConfigError);
         await modem.LogContainsAsync("--client-cert");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(6, broker.WsPort, Path);
     }
 
     /// <summary>Schemes 7 and 8 present no certificate: an endpoint that requires one refuses them.</summary>
@@ -161,7 +161,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(scheme, Unique.Id($"wss{scheme}-nocert"), Path);
         await modem.ConnectFailsAsync(broker.WssMutualPort, ClientStartFailed);
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(6, broker.WsPort, Path);
     }
 
     /// <summary>
@@ -179,16 +179,5 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
         var hello = await proxy.NextHelloAsync(TimeSpan.FromSeconds(10));
         await modem.OkAsync("AT+MQTTCLEAN=0");
         Assert.Equal(["x-atmqtt/1", "http/1.1"], hello.Alpn);
-    }
-
-
-    /// <summary>Answers AT, forgets the link, and still connects over plain WebSocket.</summary>
-    private async Task AssertHealthyAsync(ModemUnderTest modem)
-    {
-        await modem.OkAsync("AT");
-        await modem.OkAsync("AT+MQTTCLEAN=0");
-        await modem.UserCfgAsync(6, Unique.Id("ws-healthy"), Path);
-        await modem.ConnectAsync(6, broker.WsPort, Path);
-        await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 }

@@ -55,7 +55,7 @@ public sealed class X509Tests(TlsMosquittoFixture broker) : IClassFixture<TlsMos
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.ConnectFailsAsync(broker.TlsPort, TlsConfigError);
         await modem.LogContainsAsync("not signed by the configured CA");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class X509Tests(TlsMosquittoFixture broker) : IClassFixture<TlsMos
         await modem.UserCfgAsync(scheme, Unique.Id($"tls{scheme}-none"));
         await modem.ConnectFailsAsync(broker.MutualPort, TlsConfigError);
         await modem.LogContainsAsync("--client-cert");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     /// <summary>Schemes 2 and 3 present no certificate: a listener with require_certificate refuses them.</summary>
@@ -152,7 +152,7 @@ public sealed class X509Tests(TlsMosquittoFixture broker) : IClassFixture<TlsMos
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(scheme, Unique.Id($"tls{scheme}-nocert"));
         await modem.ConnectFailsAsync(broker.MutualPort, ClientStartFailed);
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Theory]
@@ -164,7 +164,7 @@ public sealed class X509Tests(TlsMosquittoFixture broker) : IClassFixture<TlsMos
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(scheme, Unique.Id($"tls{scheme}-stranger"));
         await modem.ConnectFailsAsync(broker.MutualPort, ClientStartFailed);
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     /// <summary>
@@ -195,13 +195,7 @@ public sealed class X509Tests(TlsMosquittoFixture broker) : IClassFixture<TlsMos
         await modem.ConnectAsync(5, broker.MutualPort, reconnect: 1);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
 
-        await broker.Broker.RestartAsync();
-        await modem.ExpectUrcAsync("+MQTTDISCONNECTED:0\r\n");
-        await modem.ExpectUrcAsync(modem.ConnectedLine(5, broker.MutualPort, reconnect: 1) + "\r\n");
-
-        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
-        await probe.PublishAsync(topic, "back", qos: 1);
-        await modem.ExpectUrcAsync($"+MQTTSUBRECV:0,\"{topic}\",4,back\r\n");
+        await modem.AssertLinkComesBackAfterARestartAsync(broker.Broker, 5, broker.MutualPort, topic);
         await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 
@@ -214,16 +208,5 @@ public sealed class X509Tests(TlsMosquittoFixture broker) : IClassFixture<TlsMos
         await modem.UserCfgAsync(3, Unique.Id("tls3-plain"));
         await modem.ConnectFailsAsync(broker.Port, ClientStartFailed);
         await modem.LogContainsAsync("TLS handshake failed");
-    }
-
-
-    /// <summary>Answers AT, forgets the link, and still connects over plain TCP.</summary>
-    private async Task AssertHealthyAsync(ModemUnderTest modem)
-    {
-        await modem.OkAsync("AT");
-        await modem.OkAsync("AT+MQTTCLEAN=0");
-        await modem.UserCfgAsync(1, Unique.Id("tls-healthy"));
-        await modem.ConnectAsync(1, broker.Port);
-        await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 }

@@ -15,7 +15,7 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
     public async Task ModemState_OutlivesAHostDisconnect(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         string topic = Unique.Topic("outlive");
         await modem.ConnectLinkAsync(Unique.Id("outlive"), broker.Port);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
@@ -43,7 +43,7 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
         await using var proxy = TcpProxy.Start(broker.Port);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         string topic = Unique.Topic("nohost");
         await modem.ConnectLinkAsync(Unique.Id("nohost"), proxy.Port);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
@@ -64,7 +64,7 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
     public async Task SecondHost_IsRefusedAndClosed_WhileTheFirstKeepsWorking()
     {
         var broker = TestBroker.InModemOrShared(BrokerKind.Embedded, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await modem.ConnectLinkAsync(Unique.Id("second"), broker.Port);
 
         await using (var intruder = await AtHost.ConnectAsync(modem.TcpPort, LiveModem.Timeout))
