@@ -59,7 +59,7 @@ public sealed class LiveModem : IAsyncDisposable
             var process = await ModemProcess.StartAsync(["--tcp", $"{FreePort.Host}:{port}", .. extraArgs]);
             try
             {
-                await process.WaitForStdErrAsync("Listening for a host on", Timeout);
+                await process.WaitForStdErrAsync("Listening for a host on", ModemProcessExtensions.StartTimeout);
                 return new LiveModem(process, port);
             }
             catch (InvalidOperationException) when (attempt < 3)

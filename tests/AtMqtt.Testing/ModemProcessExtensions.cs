@@ -6,6 +6,9 @@ public static class ModemProcessExtensions
     /// <summary>Generous: several modems, brokers and hosts share two cores.</summary>
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long the program may take to start: the runtime's start-up on a starved machine takes more than a command.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
     extension(ModemProcess)
     {
         /// <summary>
@@ -18,7 +21,7 @@ public static class ModemProcessExtensions
             var modem = await ModemProcess.StartAsync(args);
             try
             {
-                await modem.WaitForStdErrAsync(readyLog, Timeout);
+                await modem.WaitForStdErrAsync(readyLog, StartTimeout);
                 return modem;
             }
             catch

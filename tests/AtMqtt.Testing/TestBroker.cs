@@ -22,7 +22,6 @@ public enum BrokerKind
 /// </summary>
 public sealed class TestBroker : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private readonly MosquittoBroker? _mosquitto;
     private readonly bool _ownsMosquitto;
@@ -164,7 +163,7 @@ public sealed class TestBroker : IAsyncDisposable
         var process = await ModemProcess.StartAsync("--embedded-broker", port.ToString(CultureInfo.InvariantCulture));
         try
         {
-            await process.WaitForStdErrAsync("Embedded MQTT broker listening", StartTimeout);
+            await process.WaitForStdErrAsync("Embedded MQTT broker listening", ModemProcessExtensions.StartTimeout);
             return process;
         }
         catch (InvalidOperationException)
