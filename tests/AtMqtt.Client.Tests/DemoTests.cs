@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;
@@ -13,11 +12,11 @@ public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFix
 {
     /// <summary>As the README runs it: nothing else on the broker; the demo's own message comes back.</summary>
     [Theory]
-    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.InProcess)]
     [InlineData(BrokerKind.Mosquitto)]
     public async Task The_demo_alone_prints_its_own_echo_and_exits_0(BrokerKind broker)
     {
-        await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.Seed);
+        await using var modem = await ModemForClient.StartAsync(ModemTransport.Tcp, AtDialect.Seed);
         await using var watcher = await brokers.ProbeAsync(broker);
         await watcher.SubscribeAsync("demo/echo", 1);
 
@@ -29,11 +28,11 @@ public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFix
     }
 
     [Theory]
-    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.InProcess)]
     [InlineData(BrokerKind.Mosquitto)]
     public async Task The_demo_waiting_for_an_echo_prints_it_and_exits_0(BrokerKind broker)
     {
-        await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.Seed);
+        await using var modem = await ModemForClient.StartAsync(ModemTransport.Tcp, AtDialect.Seed);
         await using var echo = await brokers.ProbeAsync(broker);
         await echo.SubscribeAsync("demo/hello", 1);
         var answer = Task.Run(async () =>
@@ -52,10 +51,10 @@ public sealed class DemoTests(BrokersFixture brokers) : IClassFixture<BrokersFix
     [Fact]
     public async Task The_demo_gives_up_after_the_timeout_with_a_non_zero_code()
     {
-        await using var modem = await ModemUnderTest.StartAsync(Transport.Tcp, AtDialect.EspAt);
+        await using var modem = await ModemForClient.StartAsync(ModemTransport.Tcp, AtDialect.EspAt);
         var watch = Stopwatch.StartNew();
         var (code, stdout, stderr) = await RunDemoAsync(
-            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(BrokerKind.Embedded)}", "--timeout", "2", "--wait-for-echo");
+            "--modem", $"tcp://{FreePort.Host}:{modem.TcpPort}", "--broker", $"{FreePort.Host}:{brokers.Port(BrokerKind.InProcess)}", "--timeout", "2", "--wait-for-echo");
         Assert.NotEqual(0, code);
         Assert.Equal("", stdout);
         Assert.Contains("No message on demo/echo within 2 s", stderr, StringComparison.Ordinal);

@@ -1,5 +1,4 @@
 using System.Text;
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;
@@ -183,7 +182,7 @@ public sealed class FakeModuleTests
     {
         await using var fake = new FakeModule { MaxChunk = 1, Echo = true };
         await using var client = fake.CreateClient();
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
         var init = client.InitializeAsync();
         await fake.HandshakeAsync();
         await init.WaitAsync(Wait);
@@ -241,7 +240,7 @@ public sealed class FakeModuleTests
     {
         await using var fake = new FakeModule();
         await using var client = await fake.StartClientAsync();
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
         var connect = client.ConnectAsync("h", 1883);
         await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
         await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
@@ -283,16 +282,23 @@ public sealed class FakeModuleTests
         await using var fake = new FakeModule();
         var options = new AtMqttClientOptions { RestoreSessionAfterReset = true, CommandTimeout = TimeSpan.FromSeconds(3), NetworkTimeout = TimeSpan.FromSeconds(3) };
         await using var client = await fake.StartClientAsync(options: options);
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
+
+        // The module's side of configuring and connecting the link, as the client does it each time.
+        async Task ConfigureAndConnectAsync()
+        {
+            await fake.ExpectAsync("AT+MQTTUSERCFG=0,1,\"me\",\"\",\"\",0,0,\"\"");
+            await fake.OkAsync();
+            await fake.ExpectAsync("AT+MQTTCONNCFG=0,120,0,\"w\",\"bye\",0,0");
+            await fake.OkAsync();
+            await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
+            await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
+        }
+
         var connect = client.ConnectAsync(new AtMqttConnectOptions { Host = "h", ClientId = "me", Will = new AtMqttWill("w", "bye") });
         await fake.ExpectAsync("AT+MQTTCLEAN=0");
         await fake.ErrorAsync(0x010a6003); // ESP-AT: nothing to clean
-        await fake.ExpectAsync("AT+MQTTUSERCFG=0,1,\"me\",\"\",\"\",0,0,\"\"");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONNCFG=0,120,0,\"w\",\"bye\",0,0");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
-        await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
+        await ConfigureAndConnectAsync();
         await connect.WaitAsync(Wait);
         var subscribe = client.SubscribeAsync("s", MqttQos.AtLeastOnce);
         await fake.ExpectAsync("AT+MQTTSUB=0,\"s\",1");
@@ -303,23 +309,13 @@ public sealed class FakeModuleTests
         await fake.HandshakeAsync();
         await fake.ExpectAsync("AT+MQTTCLEAN=0");
         await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTUSERCFG=0,1,\"me\",\"\",\"\",0,0,\"\"");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONNCFG=0,120,0,\"w\",\"bye\",0,0");
-        await fake.OkAsync();
-        await fake.ExpectAsync("AT+MQTTCONN=0,\"h\",1883,0");
-        await fake.OkAsync("+MQTTCONNECTED:0,1,\"h\",\"1883\",\"\",0");
+        await ConfigureAndConnectAsync();
         await fake.ExpectAsync("AT+MQTTSUB=0,\"s\",1");
         await fake.OkAsync();
         await events.WaitForAsync("disconnected ModuleRestarted");
-        var deadline = DateTime.UtcNow + Wait;
-        while (events.All.Count(e => e.StartsWith("connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
+        await events.WaitForAsync("connected", 2, Wait);
         Assert.True(client.IsConnected);
-        Assert.Equal(2, events.All.Count(e => e.StartsWith("connected", StringComparison.Ordinal)));
+        Assert.Equal(2, events.Count("connected"));
     }
 
     [Fact]
@@ -484,7 +480,7 @@ public sealed class FakeModuleTests
     {
         await using var fake = new FakeModule();
         await using var client = await fake.StartClientAsync();
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
         await fake.SendAsync("+MQTTCONNECTED:0,1,\"b\",\"1884\",\"/mqtt\",1\r\n");
         await events.WaitForAsync("connected b:1884");
         Assert.True(client.IsConnected);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;

@@ -1,6 +1,5 @@
 using System.Text;
 using AtMqtt.Client.Internal;
-using AtMqtt.Client.Tests.Harness;
 using Microsoft.Extensions.Logging;
 using Xunit;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;
@@ -7,20 +6,20 @@ namespace AtMqtt.Client.Tests;
 /// <summary>
 /// Every API call against the real modem engine: in-process and the atmqtt program over TCP, both dialects,
 /// MQTTnet's broker and mosquitto. The broker side is checked by an independent MQTTnet client. On net8.0 only
-/// over TCP (see <see cref="Transport.InProcess"/>).
+/// over TCP (see <see cref="ModemTransport.InProcess"/>).
 /// </summary>
 public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<BrokersFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
-    public static TheoryData<Transport, AtDialect, BrokerKind> Matrix()
+    public static TheoryData<ModemTransport, AtDialect, BrokerKind> Matrix()
     {
-        var data = new TheoryData<Transport, AtDialect, BrokerKind>();
-        foreach (var t in ModemUnderTest.Transports)
+        var data = new TheoryData<ModemTransport, AtDialect, BrokerKind>();
+        foreach (var t in ModemForClient.Transports)
         {
             foreach (var d in new[] { AtDialect.Seed, AtDialect.EspAt })
             {
-                foreach (var b in new[] { BrokerKind.Embedded, BrokerKind.Mosquitto })
+                foreach (var b in new[] { BrokerKind.InProcess, BrokerKind.Mosquitto })
                 {
                     data.Add(t, d, b);
                 }
@@ -32,12 +31,12 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Every_api_call_works(Transport transport, AtDialect dialect, BrokerKind broker)
+    public async Task Every_api_call_works(ModemTransport transport, AtDialect dialect, BrokerKind broker)
     {
         int port = brokers.Port(broker);
-        await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
+        await using var modem = await ModemForClient.StartAsync(transport, dialect);
         await using var client = await modem.ConnectClientAsync();
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
         await using var probe = await brokers.ProbeAsync(broker);
         string topic = Unique.Topic("api");
         foreach (string sub in new[] { "/text", "/bin", "/retained", "/will" })
@@ -81,9 +80,9 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
         Assert.Equal(port, info.Port);
         Assert.False(info.AutoReconnect);
         Assert.Equal(AtMqttLinkState.Connected, info.State);
-        if (broker == BrokerKind.Embedded)
+        if (broker == BrokerKind.InProcess)
         {
-            Assert.Equal(60, brokers.Embedded.LastConnect(clientId)!.KeepAlive);
+            Assert.Equal(60, brokers.InProcess.LastConnect(clientId)!.KeepAlive);
         }
 
         // Subscribe, twice, and list.
@@ -200,10 +199,10 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Binary_payloads_of_every_byte_value_go_both_ways(Transport transport, AtDialect dialect, BrokerKind broker)
+    public async Task Binary_payloads_of_every_byte_value_go_both_ways(ModemTransport transport, AtDialect dialect, BrokerKind broker)
     {
         int port = brokers.Port(broker);
-        await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
+        await using var modem = await ModemForClient.StartAsync(transport, dialect);
         await using var client = await modem.ConnectClientAsync();
         await using var probe = await brokers.ProbeAsync(broker);
         string topic = Unique.Topic("bytes");
@@ -237,23 +236,23 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Long_credentials_go_through_the_long_commands(Transport transport, AtDialect dialect, BrokerKind broker)
+    public async Task Long_credentials_go_through_the_long_commands(ModemTransport transport, AtDialect dialect, BrokerKind broker)
     {
-        await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
+        await using var modem = await ModemForClient.StartAsync(transport, dialect);
         var log = new CapturingLogger();
         await using var client = await modem.ConnectClientAsync(new AtMqttClientOptions { Logger = log });
         string clientId = Unique.Id("long") + new string('c', 600);
         string username = "user-" + new string('ü', 200) + ",\"x\"";
         string password = "SharedAccessSignature sr=x&sig=" + new string('p', 700);
 
-        await using var secured = broker == BrokerKind.Mosquitto ? await SecuredMosquittoAsync(username, password) : null;
+        await using var secured = broker == BrokerKind.Mosquitto ? await MosquittoBroker.StartWithPasswordsAsync((username, password)) : null;
         int port = secured?.Port ?? brokers.Port(broker);
         var options = new AtMqttConnectOptions { Host = FreePort.Host, Port = port, ClientId = clientId, Username = username, Password = password };
         await client.ConnectAsync(options);
         Assert.True(client.IsConnected);
-        if (broker == BrokerKind.Embedded)
+        if (broker == BrokerKind.InProcess)
         {
-            var seen = brokers.Embedded.LastConnect(clientId);
+            var seen = brokers.InProcess.LastConnect(clientId);
             Assert.NotNull(seen);
             Assert.Equal(username, seen.UserName);
             Assert.Equal(Encoding.UTF8.GetBytes(password), seen.RawPassword);
@@ -269,9 +268,9 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
 
         // A binary password with CR and LF also needs the LONG command.
         byte[] binaryPassword = [1, 13, 10, 0, 255, 44, 34];
-        var binary = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Port(BrokerKind.Embedded), ClientId = Unique.Id("binpw"), Username = "u", PasswordBytes = binaryPassword };
+        var binary = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Port(BrokerKind.InProcess), ClientId = Unique.Id("binpw"), Username = "u", PasswordBytes = binaryPassword };
         await client.ConnectAsync(binary);
-        Assert.Equal(binaryPassword, brokers.Embedded.LastConnect(binary.ClientId)!.RawPassword);
+        Assert.Equal(binaryPassword, brokers.InProcess.LastConnect(binary.ClientId)!.RawPassword);
 
         if (secured is not null)
         {
@@ -290,9 +289,4 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
         Assert.Contains("+MQTTCONNECTED:", string.Join("\n", log.Lines("RX")), StringComparison.Ordinal);
         Assert.All(log.Entries, e => Assert.DoesNotContain("sig=ppp", e.AllText, StringComparison.Ordinal));
     }
-
-    private static Task<MosquittoBroker> SecuredMosquittoAsync(string username, string password) =>
-        MosquittoBroker.StartAsync(
-            ["allow_anonymous false", "password_file {dir}/passwords"],
-            new Dictionary<string, string> { ["passwords"] = MosquittoBroker.PasswordFileLine(username, password) + "\n" });
 }

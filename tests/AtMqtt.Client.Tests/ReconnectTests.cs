@@ -1,4 +1,3 @@
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;
@@ -8,12 +7,12 @@ public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<Broke
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
-    public static TheoryData<Transport, AtDialect> Cases()
+    public static TheoryData<ModemTransport, AtDialect> Cases()
     {
-        var data = new TheoryData<Transport, AtDialect>();
-        foreach (var transport in ModemUnderTest.Transports)
+        var data = new TheoryData<ModemTransport, AtDialect>();
+        foreach (var transport in ModemForClient.Transports)
         {
-            data.Add(transport, transport == Transport.Tcp ? AtDialect.EspAt : AtDialect.Seed);
+            data.Add(transport, transport == ModemTransport.Tcp ? AtDialect.EspAt : AtDialect.Seed);
         }
 
         return data;
@@ -21,30 +20,24 @@ public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<Broke
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_drop_raises_disconnected_and_the_modules_reconnection_raises_connected(Transport transport, AtDialect dialect)
+    public async Task A_drop_raises_disconnected_and_the_modules_reconnection_raises_connected(ModemTransport transport, AtDialect dialect)
     {
-        await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
+        await using var modem = await ModemForClient.StartAsync(transport, dialect);
         await using var client = await modem.ConnectClientAsync();
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
         string clientId = Unique.Id("drop");
         string topic = Unique.Topic("drop");
-        await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port, ClientId = clientId, AutoReconnect = true });
+        await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.InProcess.Port, ClientId = clientId, AutoReconnect = true });
         await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
 
-        await brokers.Embedded.KickAsync(clientId);
+        await brokers.InProcess.KickAsync(clientId);
         await events.WaitForAsync("disconnected ConnectionLost", Wait);
-        await events.WaitForAsync("connected", Wait);
-        var deadline = DateTime.UtcNow + Wait;
-        while (events.All.Count(e => e.StartsWith("connected", StringComparison.Ordinal)) < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(2, events.All.Count(e => e.StartsWith("connected", StringComparison.Ordinal)));
+        await events.WaitForAsync("connected", 2, Wait);
+        Assert.Equal(2, events.Count("connected"));
         Assert.True(client.IsConnected);
 
         // The module restored the subscription itself.
-        await using var probe = await brokers.ProbeAsync(BrokerKind.Embedded);
+        await using var probe = await brokers.ProbeAsync(BrokerKind.InProcess);
         await probe.PublishAsync(topic, "after the drop", 1);
         Assert.Equal("after the drop", (await client.Messages.ReadAsync().AsTask().WaitAsync(Wait)).PayloadText);
     }
@@ -52,13 +45,13 @@ public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<Broke
     [Fact]
     public async Task Without_reconnection_the_link_stays_down_until_connected_again()
     {
-        await using var modem = await ModemUnderTest.StartAsync(ModemUnderTest.Fastest, AtDialect.EspAt);
+        await using var modem = await ModemForClient.StartAsync(ModemForClient.Fastest, AtDialect.EspAt);
         await using var client = await modem.ConnectClientAsync();
-        var events = new EventLog(client);
+        var events = new ClientEventLog(client);
         string clientId = Unique.Id("stay");
-        var options = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port, ClientId = clientId };
+        var options = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.InProcess.Port, ClientId = clientId };
         await client.ConnectAsync(options);
-        await brokers.Embedded.KickAsync(clientId);
+        await brokers.InProcess.KickAsync(clientId);
         await events.WaitForAsync("disconnected ConnectionLost", Wait);
         Assert.False(client.IsConnected);
         Assert.Equal(AtMqttLinkState.Disconnected, (await client.GetConnectionInfoAsync()).State);

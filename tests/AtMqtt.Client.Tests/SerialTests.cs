@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using AtMqtt.Core;
 using Microsoft.Win32.SafeHandles;
 #endif
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 
 namespace AtMqtt.Client.Tests;
@@ -31,7 +30,7 @@ public sealed partial class SerialTests(BrokersFixture brokers) : IClassFixture<
             await using var client = await AtMqttClient.OpenAsync($"serial:{link}@115200").WaitAsync(TimeSpan.FromSeconds(20));
             Assert.Equal(AtDialect.EspAt, client.Dialect);
             string topic = Unique.Topic("serial-pty");
-            await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port });
+            await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.InProcess.Port });
             await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
             byte[] payload = [.. Enumerable.Range(0, 256).Select(i => (byte)i)];
             await client.PublishAsync(topic, payload, MqttQos.AtLeastOnce);
@@ -50,9 +49,11 @@ public sealed partial class SerialTests(BrokersFixture brokers) : IClassFixture<
     public async Task OpenAsync_with_a_serial_address_drives_a_modem_behind_a_pseudo_terminal()
     {
         Assert.True(OperatingSystem.IsLinux(), "The pseudo-terminal test needs Linux.");
-        Assert.Equal(0, OpenPty(out int master, out int slave, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero));
+
+        // Close-on-exec: a modem or broker that another test starts meanwhile must not inherit the pty.
+        int master = PosixOpenPt(ORdWr | ONoCtty | OCloExec);
+        Assert.True(master >= 0 && GrantPt(master) == 0 && UnlockPt(master) == 0, $"posix_openpt: errno {Marshal.GetLastPInvokeError()}");
         string device = Marshal.PtrToStringAnsi(PtsName(master))!;
-        using var slaveHandle = new SafeFileHandle(master == slave ? IntPtr.Zero : slave, ownsHandle: true);
         await using var masterStream = new FileStream(new SafeFileHandle(master, ownsHandle: true), FileAccess.ReadWrite, bufferSize: 0);
 
         await using var modem = new Modem(new ModemOptions { Dialect = AtMqtt.Core.Dialects.Dialect.Seed });
@@ -66,26 +67,43 @@ public sealed partial class SerialTests(BrokersFixture brokers) : IClassFixture<
         var pumpIn = Task.Run(async () =>
         {
             var buffer = new byte[4096];
-            int n;
-            while ((n = await masterStream.ReadAsync(buffer, stop.Token)) > 0)
+            try
             {
-                await toModem.Writer.WriteAsync(buffer.AsMemory(0, n), stop.Token);
+                int n;
+                while ((n = await masterStream.ReadAsync(buffer)) > 0)
+                {
+                    await toModem.Writer.WriteAsync(buffer.AsMemory(0, n));
+                }
             }
+            catch (IOException)
+            {
+                // EIO: no one has the slave open any more (the client closed its port).
+            }
+
+            await toModem.Writer.CompleteAsync();
         });
         var pumpOut = Task.Run(async () =>
         {
-            await foreach (var chunk in ReadAllAsync(toHost.Reader, stop.Token))
+            try
             {
-                await masterStream.WriteAsync(chunk, stop.Token);
-                await masterStream.FlushAsync(stop.Token);
+                await foreach (var chunk in ReadAllAsync(toHost.Reader, stop.Token))
+                {
+                    await masterStream.WriteAsync(chunk, stop.Token);
+                    await masterStream.FlushAsync(stop.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
             }
         });
 
         await using (var client = await opening.WaitAsync(TimeSpan.FromSeconds(20)))
         {
+            // The client's port is the only opener of the pty's slave: no one else reads the bytes.
+            TerminalHolders.AssertHeldOnlyBy(device, Environment.ProcessId);
             Assert.Equal(AtDialect.Seed, client.Dialect);
             string topic = Unique.Topic("serial");
-            await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Embedded.Port });
+            await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.InProcess.Port });
             await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
             byte[] payload = [.. Enumerable.Range(0, 256).Select(i => (byte)i)];
             await client.PublishAsync(topic, payload, MqttQos.AtLeastOnce);
@@ -94,9 +112,11 @@ public sealed partial class SerialTests(BrokersFixture brokers) : IClassFixture<
             await client.DisconnectAsync();
         }
 
+        // The client closed the slave: the master's reader ends, then the modem's input; the output pump stops.
+        await pumpIn.WaitAsync(TimeSpan.FromSeconds(15));
+        await run.WaitAsync(TimeSpan.FromSeconds(15));
         await stop.CancelAsync();
-        await toModem.Writer.CompleteAsync();
-        await Task.WhenAny(Task.WhenAll(run, pumpIn, pumpOut), Task.Delay(2000));
+        await pumpOut.WaitAsync(TimeSpan.FromSeconds(15));
     }
 #endif
 
@@ -128,8 +148,18 @@ public sealed partial class SerialTests(BrokersFixture brokers) : IClassFixture<
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "openpty", SetLastError = true)]
-    private static partial int OpenPty(out int master, out int slave, IntPtr name, IntPtr termios, IntPtr winsize);
+    private const int ORdWr = 0x2;
+    private const int ONoCtty = 0x100;
+    private const int OCloExec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "posix_openpt", SetLastError = true)]
+    private static partial int PosixOpenPt(int flags);
+
+    [LibraryImport("libc", EntryPoint = "grantpt", SetLastError = true)]
+    private static partial int GrantPt(int fd);
+
+    [LibraryImport("libc", EntryPoint = "unlockpt", SetLastError = true)]
+    private static partial int UnlockPt(int fd);
 
     [LibraryImport("libc", EntryPoint = "ptsname")]
     private static partial IntPtr PtsName(int fd);

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Diagnostics;
-using AtMqtt.Client.Tests.Harness;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -15,14 +14,14 @@ public sealed class ThroughputTests(BrokersFixture brokers, ITestOutputHelper ou
     private const int Count = 100_000;
     private const int Publishers = 16;
 
-    public static TheoryData<Transport, AtDialect, BrokerKind> Cases()
+    public static TheoryData<ModemTransport, AtDialect, BrokerKind> Cases()
     {
-        var data = new TheoryData<Transport, AtDialect, BrokerKind>();
-        foreach (var transport in ModemUnderTest.Transports)
+        var data = new TheoryData<ModemTransport, AtDialect, BrokerKind>();
+        foreach (var transport in ModemForClient.Transports)
         {
-            if (transport == Transport.InProcess)
+            if (transport == ModemTransport.InProcess)
             {
-                data.Add(transport, AtDialect.EspAt, BrokerKind.Embedded);
+                data.Add(transport, AtDialect.EspAt, BrokerKind.InProcess);
             }
             else
             {
@@ -35,9 +34,9 @@ public sealed class ThroughputTests(BrokersFixture brokers, ITestOutputHelper ou
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_hundred_thousand_messages_arrive_none_missing(Transport transport, AtDialect dialect, BrokerKind broker)
+    public async Task A_hundred_thousand_messages_arrive_none_missing(ModemTransport transport, AtDialect dialect, BrokerKind broker)
     {
-        await using var modem = await ModemUnderTest.StartAsync(transport, dialect);
+        await using var modem = await ModemForClient.StartAsync(transport, dialect);
         await using var client = await modem.ConnectClientAsync();
         string topic = Unique.Topic("flood");
         await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Port(broker) });

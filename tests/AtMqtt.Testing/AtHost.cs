@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Xunit;
 
 namespace AtMqtt.Testing;
 
@@ -12,8 +13,8 @@ namespace AtMqtt.Testing;
 /// </summary>
 public sealed class AtHost : IAsyncDisposable
 {
-    /// <summary>Default timeout of every waiting helper.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Default timeout of every waiting helper: generous, for a loaded two-core machine.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>Texts that end a command's response in <see cref="CommandAsync"/>.</summary>
     public static readonly IReadOnlyList<string> FinalResults = ["\r\nOK\r\n", "\r\nERROR\r\n", "busy p...\r\n"];
@@ -89,8 +90,11 @@ public sealed class AtHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects to the modem on 127.0.0.1:<paramref name="port"/>, retrying until it listens.</summary>
-    public static async Task<AtHost> ConnectAsync(int port, TimeSpan? timeout = null)
+    /// <summary>
+    /// Connects to the modem on 127.0.0.1:<paramref name="port"/>, retrying until it listens;
+    /// <paramref name="refused"/> is called after each attempt that failed.
+    /// </summary>
+    public static async Task<AtHost> ConnectAsync(int port, TimeSpan? timeout = null, Action? refused = null)
     {
         var t = timeout ?? DefaultTimeout;
         var sw = Stopwatch.StartNew();
@@ -106,6 +110,8 @@ public sealed class AtHost : IAsyncDisposable
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
                 socket.Dispose();
+                refused?.Invoke();
+
                 // The modem may still be starting up: keep trying until the deadline.
                 if (sw.Elapsed >= t)
                 {
@@ -201,14 +207,71 @@ public sealed class AtHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends <c>line + "\r\n"</c> and returns all text received up to and including the final result
+    /// Sends <c>line + terminator</c> and returns all text received up to and including the final result
     /// (<c>\r\nOK\r\n</c>, <c>\r\nERROR\r\n</c> or <c>busy p...\r\n</c>), including any echo and URCs before it.
+    /// On a paced line end lines with a lone CR, as a terminal does: the modem answers at the CR, and
+    /// whether an LF that trickles in after it is in the echo depends on timing.
     /// </summary>
-    public async Task<string> CommandAsync(string line, TimeSpan? timeout = null)
+    public async Task<string> CommandAsync(string line, TimeSpan? timeout = null, string terminator = "\r\n")
     {
-        await SendAsync(line + "\r\n");
+        await SendAsync(line + terminator);
         return await ReadUntilAnyAsync(FinalResults, timeout);
     }
+
+    /// <summary>
+    /// Sends <paramref name="line"/> and asserts the exact bytes (echo on): the echo of the line and its
+    /// terminator, then <paramref name="response"/> (as the host reads it, one Latin-1 char a byte). After
+    /// an echo that ends in a lone CR, a response that does not begin with CR LF gets the LF the modem
+    /// puts first.
+    /// </summary>
+    public async Task ExpectAsync(string line, string response, TimeSpan? timeout = null, string terminator = "\r\n")
+    {
+        string actual = await CommandAsync(line, timeout, terminator);
+        string lf = terminator == "\r" && !response.StartsWith("\r\n", StringComparison.Ordinal) ? "\n" : "";
+        Assert.Equal(Escape(Wire(line) + terminator + lf + response), Escape(actual));
+    }
+
+    /// <summary>Asserts that <paramref name="line"/> answers exactly its echo and <c>\r\nOK\r\n</c>.</summary>
+    public Task OkAsync(string line, TimeSpan? timeout = null, string terminator = "\r\n") =>
+        ExpectAsync(line, "\r\nOK\r\n", timeout, terminator);
+
+    /// <summary>
+    /// Reads exactly as many bytes as <paramref name="expected"/> has (one Latin-1 char a byte: use
+    /// <see cref="Wire"/> for text) and asserts that they are those.
+    /// </summary>
+    public async Task ExpectBytesAsync(string expected, TimeSpan? timeout = null)
+    {
+        string actual;
+        try
+        {
+            actual = Encoding.Latin1.GetString(await ReadExactlyAsync(expected.Length, timeout));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"Expected \"{Escape(expected)}\". {ex.Message}", ex);
+        }
+
+        Assert.Equal(Escape(expected), Escape(actual));
+    }
+
+    /// <summary>
+    /// AT+MQTTUSERCFG (scheme 1, <paramref name="clientId"/>, <paramref name="user"/>, <paramref name="password"/>),
+    /// <paramref name="connCfg"/> if given, then AT+MQTTCONN to 127.0.0.1:<paramref name="port"/>; asserts the exact
+    /// responses (echo on, seed dialect): OK, and <c>+MQTTCONNECTED</c> and OK.
+    /// </summary>
+    public async Task ConnectLinkAsync(string clientId, int port, int reconnect = 0, string? connCfg = null, string user = "", string password = "", TimeSpan? timeout = null, string terminator = "\r\n")
+    {
+        await OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"{password}\",0,0,\"\"", timeout, terminator);
+        if (connCfg is not null)
+        {
+            await OkAsync(connCfg, timeout, terminator);
+        }
+
+        await ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{port},{reconnect}", LiveModem.ConnectedResponse(port, reconnect), timeout, terminator);
+    }
+
+    /// <summary>How <paramref name="text"/> looks on the wire as the host reads it: its UTF-8 bytes, one Latin-1 char each.</summary>
+    public static string Wire(string text) => Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(text));
 
     /// <summary>
     /// Returns (and consumes) whatever arrives until nothing new came for <paramref name="quiet"/>,

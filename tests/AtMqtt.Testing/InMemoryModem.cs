@@ -91,12 +91,19 @@ public sealed class InMemoryModem : IAsyncDisposable
     /// <summary>Attaches a new host (fresh pipes); the caller reads the <c>ready</c>.</summary>
     public void Attach(PipeOptions? input = null)
     {
-        _cts = new CancellationTokenSource();
-        _toModem = new Pipe(input ?? PipeOptions.Default);
-        _toHost = new Pipe();
-        var modemSide = new DuplexPipe(_toModem.Reader, _toHost.Writer);
-        _host = new AtHost(_toHost.Reader.AsStream(), _toModem.Writer.AsStream());
-        _run = Task.Run(() => Modem.RunAsync(modemSide, _cts.Token));
+        var (fromModem, toModem) = Connect(input);
+        _host = new AtHost(fromModem, toModem);
+    }
+
+    /// <summary>
+    /// Attaches a host of the caller's own instead of an <see cref="AtHost"/> (a driver such as
+    /// AtMqttClient) and returns its end of the line: one duplex stream, on which <c>ready</c> comes first.
+    /// </summary>
+    public Stream AttachStream(PipeOptions? input = null)
+    {
+        var (fromModem, toModem) = Connect(input);
+        _host = null;
+        return new DuplexStream(fromModem, toModem);
     }
 
     /// <summary>The host goes away: its output ends, RunAsync returns and the modem keeps its state.</summary>
@@ -105,7 +112,10 @@ public sealed class InMemoryModem : IAsyncDisposable
         await _toModem.Writer.CompleteAsync();
         await _run.WaitAsync(Timeout);
         await _toHost.Writer.CompleteAsync();
-        await Host.DisposeAsync();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
     }
 
     /// <summary>Sends <paramref name="text"/> (UTF-8) to the modem.</summary>
@@ -237,6 +247,17 @@ public sealed class InMemoryModem : IAsyncDisposable
 
         await Modem.DisposeAsync();
         _cts.Dispose();
+    }
+
+    /// <summary>Fresh pipes and a new <see cref="Modem.RunAsync"/> on them; returns the host's ends (read, write).</summary>
+    private (Stream FromModem, Stream ToModem) Connect(PipeOptions? input)
+    {
+        _cts = new CancellationTokenSource();
+        _toModem = new Pipe(input ?? PipeOptions.Default);
+        _toHost = new Pipe();
+        var modemSide = new DuplexPipe(_toModem.Reader, _toHost.Writer);
+        _run = Task.Run(() => Modem.RunAsync(modemSide, _cts.Token));
+        return (_toHost.Reader.AsStream(), _toModem.Writer.AsStream());
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

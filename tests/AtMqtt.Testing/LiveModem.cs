@@ -59,7 +59,7 @@ public sealed class LiveModem : IAsyncDisposable
             var process = await ModemProcess.StartAsync(["--tcp", $"{FreePort.Host}:{port}", .. extraArgs]);
             try
             {
-                await process.WaitForStdErrAsync("Listening for a host on", Timeout);
+                await process.WaitForStdErrAsync("Listening for a host on", ModemProcessExtensions.StartTimeout);
                 return new LiveModem(process, port);
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -108,7 +108,8 @@ public sealed class LiveModem : IAsyncDisposable
                 Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(first)}\".");
             }
 
-            // Refused as a second host: the previous one is still being let go. Try again.
+            // Refused as a second host: the previous one is still being let go. Try again after a pause (a
+            // retry's backoff: the modem lets a host go within its own bounded drain, logged only in part).
             await Task.Delay(300);
         }
     }
@@ -148,7 +149,7 @@ public sealed class LiveModem : IAsyncDisposable
                 Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(Encoding.Latin1.GetString(ready, 0, n))}\".");
             }
 
-            await Task.Delay(300);
+            await Task.Delay(300); // a retry's backoff, as in AttachAsync
         }
     }
 
@@ -198,46 +199,28 @@ public sealed class LiveModem : IAsyncDisposable
     /// <summary>Sends <paramref name="line"/> and returns everything through its final result.</summary>
     public Task<string> CommandAsync(string line, TimeSpan? timeout = null) => Host.CommandAsync(line, timeout ?? Timeout);
 
-    /// <summary>Sends <paramref name="line"/> and asserts the exact bytes: echo, then <paramref name="response"/>.</summary>
-    public async Task ExpectAsync(string line, string response, TimeSpan? timeout = null)
-    {
-        string actual = await CommandAsync(line, timeout);
-        Assert.Equal(AtHost.Escape(Wire(line) + "\r\n" + response), AtHost.Escape(actual));
-    }
-
-    /// <summary>How <paramref name="text"/> looks on the wire as the host reads it: its UTF-8 bytes, one Latin-1 char each.</summary>
-    public static string Wire(string text) => Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(text));
+    /// <inheritdoc cref="AtHost.ExpectAsync"/>
+    public Task ExpectAsync(string line, string response, TimeSpan? timeout = null) => Host.ExpectAsync(line, response, timeout ?? Timeout);
 
     /// <summary>Asserts that <paramref name="line"/> answers exactly its echo and <c>\r\nOK\r\n</c>.</summary>
-    public Task OkAsync(string line) => ExpectAsync(line, "\r\nOK\r\n");
+    public Task OkAsync(string line) => Host.OkAsync(line, Timeout);
 
-    /// <summary>Reads exactly as many bytes as <paramref name="expected"/> has (Latin-1) and compares them.</summary>
-    public async Task ExpectBytesAsync(string expected, TimeSpan? timeout = null)
+    /// <summary>
+    /// Fails if the modem writes anything within <paramref name="quiet"/>: for what must not happen where no
+    /// marker (a command's answer, a later message) can show that it did not.
+    /// </summary>
+    public async Task AssertSilentAsync(TimeSpan quiet)
     {
-        string actual;
-        try
-        {
-            actual = Encoding.Latin1.GetString(await Host.ReadExactlyAsync(expected.Length, timeout ?? Timeout));
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"Expected \"{AtHost.Escape(expected)}\". {ex.Message}", ex);
-        }
-
-        Assert.Equal(AtHost.Escape(expected), AtHost.Escape(actual));
+        string got = await Host.DrainAsync(quiet, quiet + TimeSpan.FromSeconds(1));
+        Assert.True(got.Length == 0, $"Expected no output, got \"{AtHost.Escape(got)}\"");
     }
 
-    /// <summary>USERCFG (scheme 1), optional CONNCFG, CONN to 127.0.0.1:<paramref name="port"/>; asserts success.</summary>
-    public async Task ConnectLinkAsync(string clientId, int port, int reconnect = 0, string? connCfg = null, string user = "", string password = "")
-    {
-        await OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"{password}\",0,0,\"\"");
-        if (connCfg is not null)
-        {
-            await OkAsync(connCfg);
-        }
+    /// <inheritdoc cref="AtHost.ExpectBytesAsync"/>
+    public Task ExpectBytesAsync(string expected, TimeSpan? timeout = null) => Host.ExpectBytesAsync(expected, timeout ?? Timeout);
 
-        await ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{port},{reconnect}", ConnectedResponse(port, reconnect));
-    }
+    /// <inheritdoc cref="AtHost.ConnectLinkAsync"/>
+    public Task ConnectLinkAsync(string clientId, int port, int reconnect = 0, string? connCfg = null, string user = "", string password = "") =>
+        Host.ConnectLinkAsync(clientId, port, reconnect, connCfg, user, password, Timeout);
 
     /// <summary>The exact successful CONN response after the echo.</summary>
     public static string ConnectedResponse(int port, int reconnect) => ConnectedUrc(port, reconnect) + "\r\nOK\r\n";

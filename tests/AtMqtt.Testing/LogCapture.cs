@@ -2,12 +2,18 @@ using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Testing;
 
-/// <summary>Keeps every log line of an in-process modem (all levels) for counting and assertions.</summary>
+/// <summary>
+/// Keeps every log line of an in-process modem (all levels, exceptions included) for counting and
+/// assertions; give it as <c>ModemOptions.LoggerFactory</c>.
+/// </summary>
 public sealed class LogCapture : ILoggerFactory
 {
     private readonly List<string> _lines = [];
 
-    /// <summary>Everything logged so far, one entry per line: <c>level category: message</c>.</summary>
+    /// <summary>
+    /// Everything logged so far, one entry per log call: <c>level category: message</c>, followed on the
+    /// next lines by the exception, if any.
+    /// </summary>
     public IReadOnlyList<string> Lines
     {
         get
@@ -19,13 +25,16 @@ public sealed class LogCapture : ILoggerFactory
         }
     }
 
-    /// <summary>How many lines contain <paramref name="text"/>.</summary>
+    /// <summary>Everything logged so far as one text, each entry ended by a line feed.</summary>
+    public string Text => string.Concat(Lines.Select(l => l + "\n"));
+
+    /// <summary>How many entries contain <paramref name="text"/>.</summary>
     public int Count(string text) => Lines.Count(l => l.Contains(text, StringComparison.Ordinal));
 
     /// <summary>A logger that records into this capture.</summary>
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
-    /// <summary>Ignored: this factory is its own only provider.</summary>
+    /// <summary>Not supported: this factory is its own only provider.</summary>
     public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
 
     /// <summary>Nothing to release.</summary>
@@ -33,11 +42,12 @@ public sealed class LogCapture : ILoggerFactory
     {
     }
 
-    private void Append(LogLevel level, string category, string message)
+    private void Append(LogLevel level, string category, string message, Exception? exception)
     {
+        string line = exception is null ? $"{level} {category}: {message}" : $"{level} {category}: {message}\n{exception}";
         lock (_lines)
         {
-            _lines.Add($"{level} {category}: {message}");
+            _lines.Add(line);
         }
     }
 
@@ -49,6 +59,6 @@ public sealed class LogCapture : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Append(logLevel, category, formatter(state, exception));
+            owner.Append(logLevel, category, formatter(state, exception), exception);
     }
 }

@@ -166,6 +166,22 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>
+    /// A broker that keeps sessions and queued messages across a restart: persistence on, saved in its own
+    /// directory when it stops in order (<see cref="TerminateAsync"/>, <see cref="RestartGracefullyAsync"/>)
+    /// and, with <paramref name="autosaveEverySecond"/>, also every second (so that a kill loses at most that).
+    /// </summary>
+    public static Task<MosquittoBroker> StartPersistentAsync(bool autosaveEverySecond = false) =>
+        StartAsync(autosaveEverySecond
+            ? ["persistence true", $"persistence_location {DirPlaceholder}/", "autosave_on_changes true", "autosave_interval 1"]
+            : ["persistence true", $"persistence_location {DirPlaceholder}/"]);
+
+    /// <summary>A broker that accepts only the given users (password file, anonymous clients refused).</summary>
+    public static Task<MosquittoBroker> StartWithPasswordsAsync(params (string User, string Password)[] users) =>
+        StartAsync(
+            ["allow_anonymous false", $"password_file {DirPlaceholder}/passwd"],
+            new Dictionary<string, string> { ["passwd"] = string.Concat(users.Select(u => PasswordFileLine(u.User, u.Password) + "\n")) });
+
+    /// <summary>
     /// Builds a mosquitto password-file line (<c>user:$7$...</c>, PBKDF2-SHA512 as written by mosquitto_passwd).
     /// </summary>
     public static string PasswordFileLine(string user, string password)
@@ -188,22 +204,29 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Kills the broker (SIGKILL) and waits for it to exit.</summary>
     public async Task StopAsync()
     {
-        var p = _process;
-        if (p is null)
+        if (_process is { } p)
         {
-            return;
+            KillProcess(p);
+            await WaitForExitAsync(p, "kill");
         }
+    }
 
-        KillProcess(p);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new InvalidOperationException($"mosquitto (pid {p.Id}) did not exit after kill. Log:\n{Log}");
-        }
+    /// <summary>
+    /// Stops the broker in order (SIGTERM: it disconnects its clients and writes its persistence file, as a
+    /// service restart does) and waits for it to exit.
+    /// </summary>
+    public async Task TerminateAsync()
+    {
+        var p = _process ?? throw new InvalidOperationException("mosquitto is not running");
+        Signals.Send(p.Id, Signals.Term);
+        await WaitForExitAsync(p, "SIGTERM");
+    }
+
+    /// <summary><see cref="TerminateAsync"/>, then <see cref="RestartAsync"/> on the same port.</summary>
+    public async Task RestartGracefullyAsync()
+    {
+        await TerminateAsync();
+        await RestartAsync();
     }
 
     /// <summary>Kills the broker without waiting for an orderly shutdown (waits briefly for the exit).</summary>
@@ -221,7 +244,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     /// <summary>
     /// Stops the broker and starts it again on the same port, waiting until it accepts connections.
-    /// Sessions and retained messages are lost (persistence is off).
+    /// Sessions and retained messages are lost unless persistence is on and they were saved.
     /// </summary>
     public async Task RestartAsync()
     {
@@ -306,6 +329,19 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, mode);
+        }
+    }
+
+    private async Task WaitForExitAsync(Process p, string after)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"mosquitto (pid {p.Id}) still running 10 s after {after}. Log:\n{Log}");
         }
     }
 

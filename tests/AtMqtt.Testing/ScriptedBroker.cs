@@ -5,11 +5,29 @@ using System.Threading.Channels;
 
 namespace AtMqtt.Testing;
 
+/// <summary>What a <see cref="ScriptedBroker.Answering"/> broker does with one kind of MQTT request.</summary>
+public enum BrokerReply
+{
+    /// <summary>The normal acknowledgement (CONNACK accepted, SUBACK granted, PUBACK, UNSUBACK...).</summary>
+    Answer,
+
+    /// <summary>Reads it and says nothing: the client waits until its own timeout.</summary>
+    Ignore,
+
+    /// <summary>Closes the connection (no reply).</summary>
+    Close,
+
+    /// <summary>SUBACK with the failure code 0x80 (only for SUBSCRIBE).</summary>
+    Refuse,
+}
+
 /// <summary>
 /// A hostile or scripted MQTT 3.1.1 peer on a free loopback port, for what a real broker will not do
 /// on demand: a malformed CONNACK, a 50 MB PUBLISH, a connection dropped right after CONNACK, a QoS 2
 /// message delivered again after a reconnection. Each accepted connection is handed to the test as a
-/// <see cref="BrokerConnection"/>, in order; the test reads and writes raw packets on it.
+/// <see cref="BrokerConnection"/>, in order; the test reads and writes raw packets on it (a test that
+/// never does is a listener that accepts and never says a word). <see cref="Answering"/> makes one that
+/// serves every connection by itself, by a rule per kind of request.
 /// </summary>
 public sealed class ScriptedBroker : IAsyncDisposable
 {
@@ -17,11 +35,18 @@ public sealed class ScriptedBroker : IAsyncDisposable
     private readonly Channel<BrokerConnection> _accepted = Channel.CreateUnbounded<BrokerConnection>();
     private readonly List<BrokerConnection> _all = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly Func<BrokerConnection, CancellationToken, Task>? _serve;
     private readonly Task _acceptLoop;
 
-    /// <summary>Starts listening on a free loopback port.</summary>
+    /// <summary>Starts listening on a free loopback port; the test takes each connection with <see cref="AcceptAsync"/>.</summary>
     public ScriptedBroker()
+        : this(null)
     {
+    }
+
+    private ScriptedBroker(Func<BrokerConnection, CancellationToken, Task>? serve)
+    {
+        _serve = serve;
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _acceptLoop = Task.Run(AcceptLoopAsync);
@@ -105,6 +130,69 @@ public sealed class ScriptedBroker : IAsyncDisposable
         _stop.Dispose();
     }
 
+    /// <summary>
+    /// A broker that answers every request of every connection by itself: as a broker does
+    /// (<see cref="BrokerReply.Answer"/>), or not at all, or by closing the connection, or (SUBSCRIBE) by
+    /// refusing it; for the failures a real broker will not produce on demand (a SUBACK that never comes,
+    /// a connection cut in the middle of an UNSUBSCRIBE...). It grants what is asked and holds no state.
+    /// </summary>
+    public static ScriptedBroker Answering(
+        BrokerReply connect = BrokerReply.Answer,
+        BrokerReply subscribe = BrokerReply.Answer,
+        BrokerReply publish = BrokerReply.Answer,
+        BrokerReply unsubscribe = BrokerReply.Answer) =>
+        new((connection, cancellationToken) => AnswerAsync(connection, connect, subscribe, publish, unsubscribe, cancellationToken));
+
+    private static async Task AnswerAsync(BrokerConnection connection, BrokerReply connect, BrokerReply subscribe, BrokerReply publish, BrokerReply unsubscribe, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var packet = await connection.ReadPacketAsync(cancellationToken);
+                var body = packet.Body;
+                (BrokerReply what, byte[]? reply) = packet.Type switch
+                {
+                    1 => (connect, BrokerConnection.ConnAck()),
+                    3 => (publish, ((packet.Flags >> 1) & 3) switch
+                    {
+                        1 => PublishAck(0x40, body),
+                        2 => PublishAck(0x50, body),
+                        _ => null,
+                    }),
+                    6 => (publish, [0x70, 0x02, body[0], body[1]]), // PUBREL: PUBCOMP
+                    8 => (subscribe == BrokerReply.Refuse ? BrokerReply.Answer : subscribe, // one filter per request from the modem
+                        [0x90, 0x03, body[0], body[1], subscribe == BrokerReply.Refuse ? (byte)0x80 : body[^1]]),
+                    10 => (unsubscribe, [0xB0, 0x02, body[0], body[1]]),
+                    12 => (BrokerReply.Answer, [0xD0, 0x00]), // PINGREQ
+                    14 => (BrokerReply.Close, null), // DISCONNECT
+                    _ => (BrokerReply.Ignore, null),
+                };
+
+                if (what == BrokerReply.Close)
+                {
+                    connection.Dispose();
+                    return;
+                }
+
+                if (what == BrokerReply.Answer && reply is not null)
+                {
+                    await connection.WriteAsync(reply);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or EndOfStreamException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    /// <summary>PUBACK or PUBREC for a PUBLISH body: the packet identifier follows the topic.</summary>
+    private static byte[] PublishAck(byte type, byte[] body)
+    {
+        int topicLength = (body[0] << 8) | body[1];
+        return [type, 0x02, body[2 + topicLength], body[3 + topicLength]];
+    }
+
     private Task AcceptLoopAsync() => AcceptLoop.RunAsync(_listener, socket =>
     {
         var connection = new BrokerConnection(socket);
@@ -113,7 +201,14 @@ public sealed class ScriptedBroker : IAsyncDisposable
             _all.Add(connection);
         }
 
-        _accepted.Writer.TryWrite(connection);
+        if (_serve is { } serve)
+        {
+            _ = Task.Run(() => serve(connection, _stop.Token));
+        }
+        else
+        {
+            _accepted.Writer.TryWrite(connection);
+        }
     }, _stop.Token);
 }
 
@@ -169,8 +264,11 @@ public sealed class BrokerConnection : IDisposable
     public async Task<MqttPacket> ReadPacketAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        return await MqttPacket.ReadAsync(_stream, cts.Token);
+        return await ReadPacketAsync(cts.Token);
     }
+
+    /// <summary>Reads one packet, for as long as <paramref name="cancellationToken"/> allows.</summary>
+    public Task<MqttPacket> ReadPacketAsync(CancellationToken cancellationToken) => MqttPacket.ReadAsync(_stream, cancellationToken);
 
     /// <summary>Reads packets until one of <paramref name="type"/> (PINGREQ and others are skipped).</summary>
     public async Task<MqttPacket> ReadPacketAsync(int type, TimeSpan timeout)

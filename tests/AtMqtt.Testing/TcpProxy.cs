@@ -8,7 +8,9 @@ namespace AtMqtt.Testing;
 /// A loopback TCP proxy between the modem and a broker, for link faults: it can stop forwarding
 /// while keeping every socket open (a silent network), resume, refuse new connections (accept and
 /// reset at once, a broker that is down), and cut every connection. It counts and timestamps the
-/// connections it accepts, so a test can see each connection attempt of the modem.
+/// connections it accepts, so a test can see each connection attempt of the modem, and counts the MQTT
+/// packets it has passed each way, so a test can wait until a message has reached the modem's socket
+/// (<see cref="WaitForPacketsToClientAsync"/>) instead of guessing how long that takes.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -20,7 +22,10 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TimeSpan> _accepts = [];
     private readonly CancellationTokenSource _cts = new();
     private readonly Task _acceptLoop;
+    private readonly int[] _toClient = new int[16];
+    private readonly int[] _toBroker = new int[16];
     private TaskCompletionSource _forwarding = Open();
+    private TaskCompletionSource _counted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _refusing;
 
     private TcpProxy(int upstreamPort)
@@ -62,6 +67,35 @@ public sealed class TcpProxy : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>MQTT packets of <paramref name="type"/> (3 PUBLISH, 6 PUBREL...) passed from the broker to the client so far, on every connection.</summary>
+    public int PacketsToClient(int type)
+    {
+        lock (_lock)
+        {
+            return _toClient[type];
+        }
+    }
+
+    /// <summary>MQTT packets of <paramref name="type"/> (4 PUBACK, 5 PUBREC...) passed from the client to the broker so far, on every connection.</summary>
+    public int PacketsToBroker(int type)
+    {
+        lock (_lock)
+        {
+            return _toBroker[type];
+        }
+    }
+
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> MQTT packets of <paramref name="type"/> have been passed
+    /// to the client (written to its socket) since the proxy started.
+    /// </summary>
+    public Task WaitForPacketsToClientAsync(int type, int count, TimeSpan timeout) =>
+        WaitForCountAsync(() => PacketsToClient(type), count, timeout, $"packets of type {type} to the client");
+
+    /// <summary>Waits until at least <paramref name="count"/> MQTT packets of <paramref name="type"/> have been passed to the broker.</summary>
+    public Task WaitForPacketsToBrokerAsync(int type, int count, TimeSpan timeout) =>
+        WaitForCountAsync(() => PacketsToBroker(type), count, timeout, $"packets of type {type} to the broker");
 
     /// <summary>Starts a proxy on a free loopback port forwarding to 127.0.0.1:<paramref name="upstreamPort"/>.</summary>
     public static TcpProxy Start(int upstreamPort) => new(upstreamPort);
@@ -188,8 +222,8 @@ public sealed class TcpProxy : IAsyncDisposable
             return;
         }
 
-        var a = PumpAsync(client, upstream);
-        var b = PumpAsync(upstream, client);
+        var a = PumpAsync(client, upstream, new PacketCounter(this, _toBroker));
+        var b = PumpAsync(upstream, client, new PacketCounter(this, _toClient));
         await Task.WhenAny(a, b);
         Forget(client, upstream);
         await Task.WhenAll(a, b);
@@ -207,7 +241,53 @@ public sealed class TcpProxy : IAsyncDisposable
         Reset(upstream);
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task WaitForCountAsync(Func<int> count, int wanted, TimeSpan timeout, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                changed = _counted.Task;
+            }
+
+            int now = count();
+            if (now >= wanted)
+            {
+                return;
+            }
+
+            var left = timeout - watch.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"{now} of {wanted} {what} within {timeout.TotalSeconds:0.#} s");
+            }
+
+            try
+            {
+                await changed.WaitAsync(left);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+    }
+
+    private void Counted(int[] counts, int type)
+    {
+        TaskCompletionSource old;
+        lock (_lock)
+        {
+            counts[type]++;
+            old = _counted;
+            _counted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        old.TrySetResult();
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, PacketCounter counter)
     {
         var buffer = new byte[16384];
         try
@@ -223,10 +303,63 @@ public sealed class TcpProxy : IAsyncDisposable
 
                 await Gate();
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _cts.Token);
+                counter.Feed(buffer.AsSpan(0, n));
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Cuts one direction of one connection into MQTT packets (fixed header, remaining length, body) and counts them by type.</summary>
+    private sealed class PacketCounter(TcpProxy owner, int[] counts)
+    {
+        private int _state; // 0: fixed header, 1: remaining length, 2: body
+        private int _type;
+        private long _left;
+        private int _shift;
+
+        public void Feed(ReadOnlySpan<byte> data)
+        {
+            int i = 0;
+            while (i < data.Length)
+            {
+                switch (_state)
+                {
+                    case 0:
+                        _type = data[i++] >> 4;
+                        _left = 0;
+                        _shift = 0;
+                        _state = 1;
+                        break;
+                    case 1:
+                        byte b = data[i++];
+                        _left |= (long)(b & 0x7F) << _shift;
+                        _shift += 7;
+                        if ((b & 0x80) == 0)
+                        {
+                            _state = 2;
+                            Done();
+                        }
+
+                        break;
+                    default:
+                        int take = (int)Math.Min(_left, data.Length - i);
+                        i += take;
+                        _left -= take;
+                        Done();
+                        break;
+                }
+            }
+        }
+
+        private void Done()
+        {
+            if (_state == 2 && _left == 0)
+            {
+                owner.Counted(counts, _type);
+                _state = 0;
+            }
         }
     }
 }

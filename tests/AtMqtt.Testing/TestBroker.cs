@@ -11,6 +11,9 @@ public enum BrokerKind
 
     /// <summary>A real mosquitto started by the tests on a free loopback port.</summary>
     Mosquitto,
+
+    /// <summary>MQTTnet's broker in the test process (<see cref="InProcessBroker"/>), which records what clients send.</summary>
+    InProcess,
 }
 
 /// <summary>
@@ -19,21 +22,13 @@ public enum BrokerKind
 /// </summary>
 public sealed class TestBroker : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private readonly MosquittoBroker? _mosquitto;
     private readonly bool _ownsMosquitto;
     private ModemProcess? _brokerProcess;
 
-    private TestBroker(BrokerKind kind, int port, string[] modemArgs, MosquittoBroker? mosquitto, bool ownsMosquitto, ModemProcess? brokerProcess)
-    {
-        Kind = kind;
-        Port = port;
-        ModemArgs = modemArgs;
-        _mosquitto = mosquitto;
-        _ownsMosquitto = ownsMosquitto;
-        _brokerProcess = brokerProcess;
-    }
+    private TestBroker(BrokerKind kind, int port, string[] modemArgs, MosquittoBroker? mosquitto = null, bool ownsMosquitto = false, ModemProcess? brokerProcess = null) =>
+        (Kind, Port, ModemArgs, _mosquitto, _ownsMosquitto, _brokerProcess) = (kind, port, modemArgs, mosquitto, ownsMosquitto, brokerProcess);
 
     /// <summary>Which broker this is.</summary>
     public BrokerKind Kind { get; }
@@ -50,13 +45,14 @@ public sealed class TestBroker : IAsyncDisposable
     /// </summary>
     public static TestBroker InModemOrShared(BrokerKind kind, MosquittoFixture fixture)
     {
+        RefuseInProcess(kind);
         if (kind == BrokerKind.Mosquitto)
         {
-            return new TestBroker(kind, fixture.Broker.Port, [], fixture.Broker, ownsMosquitto: false, brokerProcess: null);
+            return new TestBroker(kind, fixture.Broker.Port, [], fixture.Broker);
         }
 
         int port = FreePort.Get();
-        return new TestBroker(kind, port, ["--embedded-broker", port.ToString(CultureInfo.InvariantCulture)], null, ownsMosquitto: false, brokerProcess: null);
+        return new TestBroker(kind, port, ["--embedded-broker", port.ToString(CultureInfo.InvariantCulture)]);
     }
 
     /// <summary>
@@ -65,10 +61,11 @@ public sealed class TestBroker : IAsyncDisposable
     /// </summary>
     public static async Task<TestBroker> StandaloneAsync(BrokerKind kind)
     {
+        RefuseInProcess(kind);
         if (kind == BrokerKind.Mosquitto)
         {
             var mosquitto = await MosquittoBroker.StartAsync();
-            return new TestBroker(kind, mosquitto.Port, [], mosquitto, ownsMosquitto: true, brokerProcess: null);
+            return new TestBroker(kind, mosquitto.Port, [], mosquitto, ownsMosquitto: true);
         }
 
         for (int attempt = 1; ; attempt++)
@@ -77,7 +74,7 @@ public sealed class TestBroker : IAsyncDisposable
             var process = await TryStartEmbeddedAsync(port);
             if (process is not null)
             {
-                return new TestBroker(kind, port, [], null, ownsMosquitto: false, process);
+                return new TestBroker(kind, port, [], brokerProcess: process);
             }
 
             if (attempt == 3)
@@ -86,6 +83,12 @@ public sealed class TestBroker : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Starts the modem under test for this broker (hosting it, for <see cref="BrokerKind.Embedded"/> from
+    /// <see cref="InModemOrShared"/>) with <paramref name="extraArgs"/>, a host attached.
+    /// </summary>
+    public Task<LiveModem> StartModemAsync(params string[] extraArgs) => LiveModem.StartAsync([.. ModemArgs, .. extraArgs]);
 
     /// <summary>Connects an independent MQTT client to this broker.</summary>
     public Task<MqttProbe> ProbeAsync(string? clientId = null, bool cleanSession = true) =>
@@ -145,13 +148,22 @@ public sealed class TestBroker : IAsyncDisposable
     /// <summary>Kind and address, for test names and messages.</summary>
     public override string ToString() => $"{Kind} broker on {FreePort.Host}:{Port}";
 
+    /// <summary>A program's broker cannot live in the test process: <see cref="BrokerKind.InProcess"/> is for in-process modems.</summary>
+    private static void RefuseInProcess(BrokerKind kind)
+    {
+        if (kind == BrokerKind.InProcess)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "a TestBroker is atmqtt's embedded broker or a mosquitto");
+        }
+    }
+
     /// <summary>atmqtt on stdio (stdin held open) with only its embedded broker in use; null if it could not listen.</summary>
     private static async Task<ModemProcess?> TryStartEmbeddedAsync(int port)
     {
         var process = await ModemProcess.StartAsync("--embedded-broker", port.ToString(CultureInfo.InvariantCulture));
         try
         {
-            await process.WaitForStdErrAsync("Embedded MQTT broker listening", StartTimeout);
+            await process.WaitForStdErrAsync("Embedded MQTT broker listening", ModemProcessExtensions.StartTimeout);
             return process;
         }
         catch (InvalidOperationException)

@@ -18,7 +18,7 @@ public sealed class MqttConnectTimeoutTests
     [InlineData("seed")]
     public async Task Conn_to_a_broker_that_never_sends_connack_fails_after_timeout_ms(string dialect)
     {
-        using var silent = new SilentListener();
+        await using var silent = new ScriptedBroker();
         await using var m = await StartAsync(Dialect.FromName(dialect)!);
         await m.CommandAsync("AT+MQTTUSERCFG=0,1,\"silent\",\"\",\"\",0,0,\"\"", Ok);
         var clock = Stopwatch.StartNew();
@@ -47,10 +47,10 @@ public sealed class RequestTimeoutTests
     [InlineData("pubraw")]
     public async Task Request_without_acknowledgement_fails_after_timeout_ms(string request)
     {
-        await using var broker = new FakeBroker(
-            subscribe: request == "sub" ? Reply.Ignore : Reply.Answer,
-            unsubscribe: request == "unsub" ? Reply.Ignore : Reply.Answer,
-            publish: request is "pub" or "pubraw" ? Reply.Ignore : Reply.Answer);
+        await using var broker = ScriptedBroker.Answering(
+            subscribe: request == "sub" ? BrokerReply.Ignore : BrokerReply.Answer,
+            unsubscribe: request == "unsub" ? BrokerReply.Ignore : BrokerReply.Answer,
+            publish: request is "pub" or "pubraw" ? BrokerReply.Ignore : BrokerReply.Answer);
         await using var m = await StartAsync(Dialect.EspAt());
         await m.SysLogOnAsync();
         await m.CommandAsync("AT+MQTTUSERCFG=0,1,\"fake\",\"\",\"\",0,0,\"\"", Ok);
@@ -91,7 +91,7 @@ public sealed class RequestTimeoutTests
     [Fact]
     public async Task Refused_subscription_is_an_error_and_not_listed()
     {
-        await using var broker = new FakeBroker(subscribe: Reply.Refuse);
+        await using var broker = ScriptedBroker.Answering(subscribe: BrokerReply.Refuse);
         await using var m = await StartAsync(Dialect.EspAt());
         await m.SysLogOnAsync();
         await m.CommandAsync("AT+MQTTUSERCFG=0,1,\"fake\",\"\",\"\",0,0,\"\"", Ok);

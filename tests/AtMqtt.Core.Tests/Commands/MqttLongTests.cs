@@ -76,12 +76,7 @@ public sealed class MqttLongTests
         string username = Long('u');
         string password = Long('p');
         string topic = Unique.Topic("longwill");
-        await using var broker = await MosquittoBroker.StartAsync(
-            [$"password_file {MosquittoBroker.DirPlaceholder}/pw", "allow_anonymous false"],
-            new Dictionary<string, string>
-            {
-                ["pw"] = MosquittoBroker.PasswordFileLine(username, password) + "\n" + MosquittoBroker.PasswordFileLine("probe", "probe") + "\n",
-            });
+        await using var broker = await MosquittoBroker.StartWithPasswordsAsync((username, password), ("probe", "probe"));
 
         // The broker really refuses strangers.
         var refused = await Assert.ThrowsAsync<MqttProbeConnectException>(() => MqttProbe.ConnectAsync(FreePort.Host, broker.Port));

@@ -151,17 +151,20 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         var topic = Text.Unique("rawslow");
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync(topic, 1);
-        await using var s = await InMemoryModem.StartAsync(new ModemOptions { DataTimeout = TimeSpan.FromSeconds(3) });
+        await using var s = await InMemoryModem.StartAsync(new ModemOptions { DataTimeout = TimeSpan.FromSeconds(2) });
         await s.ConfigureAndConnectAsync(Port);
-        await s.CommandAsync($"AT+MQTTPUBRAW=0,\"{topic}\",4,1", "\r\nOK\r\n\r\n>");
-        foreach (var b in "slow"u8.ToArray())
+        await s.CommandAsync($"AT+MQTTPUBRAW=0,\"{topic}\",8,1", "\r\nOK\r\n\r\n>");
+
+        // The pauses are the input itself: 8 bytes 0.5 s apart take 4 s, twice the data timeout, while no
+        // gap comes near it. A timeout counted from the start of the data phase would fail this.
+        foreach (var b in "trickle!"u8.ToArray())
         {
-            await Task.Delay(250);
+            await Task.Delay(500);
             await s.SendAsync([b]);
         }
 
         await s.ExpectAsync("\r\n+MQTTPUBRAW:OK\r\n");
-        Assert.Equal("slow"u8.ToArray(), (await probe.NextAsync()).Payload);
+        Assert.Equal("trickle!"u8.ToArray(), (await probe.NextAsync()).Payload);
         await s.CommandAsync("AT+MQTTCLEAN=0", "\r\nOK\r\n");
     }
 
@@ -199,13 +202,15 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         await s.AssertAliveAsync();
 
         await s.CommandAsync($"AT+MQTTPUBRAW=0,\"{topic}\",10,1", "\r\nOK\r\n\r\n>");
-        await s.SendAsync("12345");
-        await Task.Delay(100);
+        await s.SendAsync("12345"); // the modem reads what was sent before it sees the host go
         await s.DetachAsync();
         s.Attach();
         await s.ExpectAsync("ready\r\n");
         await s.AssertAliveAsync();
-        await probe.AssertNoMessageAsync(TimeSpan.FromMilliseconds(300));
+
+        // Nothing was published: the broker's next message on the topic is a marker the modem publishes now.
+        await s.CommandAsync($"AT+MQTTPUB=0,\"{topic}\",\"marker\",1,0", "\r\nOK\r\n");
+        Assert.Equal("marker", (await probe.NextAsync()).PayloadText);
         await s.CommandAsync("AT+MQTTCLEAN=0", "\r\nOK\r\n");
     }
 }

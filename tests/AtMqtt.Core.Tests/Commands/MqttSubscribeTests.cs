@@ -205,7 +205,7 @@ public class MqttSubscribeTests(BrokerFixture broker) : IClassFixture<BrokerFixt
         {
             await s.DetachAsync();
             await probe.PublishAsync(topic, $"while away {round}", 1);
-            await Task.Delay(300);
+            await Poll.UntilAsync(() => s.Modem.Urcs.Pending == 1, "the message waits in the modem");
 
             s.Attach();
             // ready comes first, then what waited for the host.

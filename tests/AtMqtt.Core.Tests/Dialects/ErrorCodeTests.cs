@@ -15,7 +15,7 @@ namespace AtMqtt.Core.Tests.Dialects;
 /// docs/error-codes.md), each produced by at least one input under AT+SYSLOG=1 and asserted byte for
 /// byte: echo, any information line, <c>ERR CODE:0x........</c>, then <c>ERROR</c> (or <c>busy p...</c>).
 /// </summary>
-public sealed partial class ErrorCodeTests(TlsBroker broker) : IClassFixture<TlsBroker>
+public sealed partial class ErrorCodeTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosquittoFixture>
 {
     private const string EspAt = "esp-at";
     private const string Seed = "seed";
@@ -149,11 +149,11 @@ public sealed partial class ErrorCodeTests(TlsBroker broker) : IClassFixture<Tls
         int closed = FreePort.Get();
         await using var fake = setup switch
         {
-            "fake-publish-closes" => new FakeBroker(publish: Reply.Close),
-            "fake-unsubscribe-closes" => new FakeBroker(unsubscribe: Reply.Close),
+            "fake-publish-closes" => ScriptedBroker.Answering(publish: BrokerReply.Close),
+            "fake-unsubscribe-closes" => ScriptedBroker.Answering(unsubscribe: BrokerReply.Close),
             _ => null,
         };
-        using var silent = setup == "pending" ? new SilentListener() : null;
+        await using var silent = setup == "pending" ? new ScriptedBroker() : null;
         var options = new ModemOptions
         {
             Dialect = Dialect.FromName(dialect)!,

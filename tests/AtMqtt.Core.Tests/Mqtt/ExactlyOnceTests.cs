@@ -91,7 +91,7 @@ public sealed class ExactlyOnceTests
         await s.DetachAsync();
 
         await first.WriteAsync(BrokerConnection.Publish("t", Text("held"), qos: 2, packetId: 9));
-        await WaitUntilAsync(() => s.Modem.Urcs.Pending == 1);
+        await Poll.UntilAsync(() => s.Modem.Urcs.Pending == 1, "the message waits in the modem", Wait);
         first.Reset();
         var second = await ReconnectAsync(broker);
         await second.WriteAsync(BrokerConnection.Publish("t", Text("held"), qos: 2, packetId: 9, dup: true));
@@ -161,15 +161,5 @@ public sealed class ExactlyOnceTests
         await s.ExpectAsync(Connected(broker.Port));
         await second.WriteAsync(BrokerConnection.Publish("t", Text("new"), qos: 2, packetId: 3, dup: true));
         await s.ExpectAsync("+MQTTSUBRECV:0,\"t\",3,new\r\n");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(10);
-        }
     }
 }

@@ -11,14 +11,14 @@ public sealed class ConnectionTests(MosquittoFixture mosquitto) : IClassFixture<
     public async Task Conn_ToAPortWithoutBroker_FailsExactly_AndMayBeRetried(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         int nobody = FreePort.Get();
 
         await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{Unique.Id("fail")}\",\"\",\"\",0,0,\"\"");
         await modem.ExpectAsync($"AT+MQTTCONN=0,\"127.0.0.1\",{nobody},1", "+MQTTDISCONNECTED:0\r\n\r\nERROR\r\n");
 
         // No retry behind the host's back, even with reconnect=1.
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromSeconds(1.5)));
+        await modem.AssertSilentAsync(TimeSpan.FromSeconds(1.5));
         string query = await modem.CommandAsync("AT+MQTTCONN?");
         Assert.StartsWith($"AT+MQTTCONN?\r\n+MQTTCONN:0,disconnect,1,\"127.0.0.1\",{nobody},1\r\n", query);
 
@@ -38,7 +38,7 @@ public sealed class ConnectionTests(MosquittoFixture mosquitto) : IClassFixture<
     public async Task CommandSentRightAfterTheFinalResult_IsNeverAnsweredBusy(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         string topic = Unique.Topic("rhythm");
         string clientId = Unique.Id("rhythm");
 

@@ -16,7 +16,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
     public async Task AtPublish_IsSeenByAnIndependentClient_WithExactBytesAndQos(BrokerKind kind, int qos)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         string topic = Unique.Topic("pub");
         await probe.SubscribeAsync(topic, 2);
@@ -39,7 +39,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
     public async Task AtPublish_WithRetain_IsKeptForALateSubscriber(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         string topic = Unique.Topic("retain");
         await modem.ConnectLinkAsync(Unique.Id("retain"), broker.Port);
 
@@ -64,7 +64,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
     public async Task SeedExamples_WorkExactlyAsWritten(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         await probe.SubscribeAsync("test/abc", 2);
         await probe.SubscribeAsync("test/aaa", 2);
@@ -100,7 +100,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
     public async Task PubRaw_CarriesAll256ByteValues(BrokerKind kind, int qos)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         string topic = Unique.Topic("raw");
         await probe.SubscribeAsync(topic, 2);
@@ -127,7 +127,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
         // The modem's own subscription brings the same 256 bytes back, raw and whole.
         await modem.ExpectBytesAsync(LiveModem.SubRecv(topic, Encoding.Latin1.GetString(all)));
         await modem.OkAsync("AT");
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(300)));
+        await modem.AssertSilentAsync(TimeSpan.FromMilliseconds(300));
     }
 
     [Theory]
@@ -136,7 +136,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
     public async Task PubRaw_DataStartingWithCrLf_IsTakenRaw(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         string topic = Unique.Topic("rawcrlf");
         await probe.SubscribeAsync(topic, 1);
@@ -160,7 +160,7 @@ public sealed class PublishTests(MosquittoFixture mosquitto) : IClassFixture<Mos
     public async Task PubRaw_WhenTheDataStops_FailsAfterTheDataTimeout_AndPublishesNothing(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync([.. broker.ModemArgs, "--data-timeout", "1"]);
+        await using var modem = await broker.StartModemAsync("--data-timeout", "1");
         await using var probe = await broker.ProbeAsync();
         string topic = Unique.Topic("rawtimeout");
         await probe.SubscribeAsync(topic, 1);

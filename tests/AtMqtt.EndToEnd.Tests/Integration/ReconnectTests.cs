@@ -61,7 +61,7 @@ public sealed class ReconnectTests
         await modem.ExpectBytesAsync("+MQTTDISCONNECTED:0\r\n", TimeSpan.FromSeconds(15));
 
         // No retry behind the host's back.
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromSeconds(2.5)));
+        await modem.AssertSilentAsync(TimeSpan.FromSeconds(2.5));
         string query = await modem.CommandAsync("AT+MQTTCONN?");
         Assert.StartsWith("AT+MQTTCONN?\r\n+MQTTCONN:0,disconnect,", query);
         await modem.ExpectAsync($"AT+MQTTPUB=0,\"{Unique.Topic("noreconnect")}\",\"x\",0,0", "\r\nERROR\r\n");

@@ -15,7 +15,7 @@ public sealed class SubscribeTests(MosquittoFixture mosquitto) : IClassFixture<M
     public async Task BrokerMessage_WithCommasQuotesCrLfAndNul_ArrivesRawAsSubRecv(BrokerKind kind, int qos)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         string topic = Unique.Topic("recv");
         await modem.ConnectLinkAsync(Unique.Id("recv"), broker.Port);
@@ -32,7 +32,7 @@ public sealed class SubscribeTests(MosquittoFixture mosquitto) : IClassFixture<M
 
         // The modem is still in step with the host afterwards.
         await modem.OkAsync("AT");
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(300)));
+        await modem.AssertSilentAsync(TimeSpan.FromMilliseconds(300));
     }
 
     [Theory]
@@ -41,7 +41,7 @@ public sealed class SubscribeTests(MosquittoFixture mosquitto) : IClassFixture<M
     public async Task Subscription_ListAndUnsubscribe_BehaveAsSpecified(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         string topic = Unique.Topic("list");
         await modem.ConnectLinkAsync(Unique.Id("list"), broker.Port);
@@ -56,7 +56,7 @@ public sealed class SubscribeTests(MosquittoFixture mosquitto) : IClassFixture<M
         await modem.OkAsync($"AT+MQTTUNSUB=0,\"{topic}/#\"");
         await modem.ExpectAsync($"AT+MQTTUNSUB=0,\"{topic}/#\"", "NO UNSUBSCRIBE\r\n\r\nOK\r\n");
         await probe.PublishAsync($"{topic}/a/b", "gone", 1, retain: false);
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromSeconds(1)));
+        await modem.AssertSilentAsync(TimeSpan.FromSeconds(1));
     }
 
     [Theory]
@@ -65,7 +65,7 @@ public sealed class SubscribeTests(MosquittoFixture mosquitto) : IClassFixture<M
     public async Task MaxSubscriptions_LimitsTheList(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync([.. broker.ModemArgs, "--max-subscriptions", "2"]);
+        await using var modem = await broker.StartModemAsync("--max-subscriptions", "2");
         string topic = Unique.Topic("max");
         await modem.ConnectLinkAsync(Unique.Id("max"), broker.Port);
 

@@ -16,7 +16,7 @@ public sealed class WillTests(MosquittoFixture mosquitto) : IClassFixture<Mosqui
     public async Task Will_IsPublished_AfterAtRst(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await using var probe = await broker.ProbeAsync();
         string willTopic = Unique.Topic("will-rst");
         await probe.SubscribeAsync(willTopic, 2);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -21,8 +20,7 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
     public async Task Qos2In_ThroughBrokerRestarts_ReachesTheHostExactlyOnce(OutboundTruthTests.Stop stop)
     {
         const int restarts = 3;
-        await using var broker = await MosquittoBroker.StartAsync(
-            ["persistence true", $"persistence_location {MosquittoBroker.DirPlaceholder}/", "autosave_on_changes true", "autosave_interval 1"]);
+        await using var broker = await MosquittoBroker.StartPersistentAsync(autosaveEverySecond: true);
         string topic = "once/" + Guid.NewGuid().ToString("N")[..10];
         await using var modem = await LiveModem.StartAsync();
         await modem.ConnectLinkAsync("once-" + Guid.NewGuid().ToString("N")[..10], broker.Port, reconnect: 1, connCfg: "AT+MQTTCONNCFG=0,10,1,\"\",\"\",0,0");
@@ -98,15 +96,18 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
 
         for (int i = 0; i < restarts; i++)
         {
-            await WaitForAsync(() => completed.Count >= (i + 1) * 150, $"150 more messages before restart {i + 1}");
+            await Poll.UntilAsync(() => completed.Count >= (i + 1) * 150, $"150 more messages before restart {i + 1}", TimeSpan.FromSeconds(90));
             if (stop == OutboundTruthTests.Stop.Graceful)
             {
-                await Brokers.RestartGracefullyAsync(broker);
+                await broker.RestartGracefullyAsync();
             }
             else
             {
                 var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Volatile.Write(ref publishing, paused.Task);
+
+                // Not a wait for an event: mosquitto saves on its own schedule (every change, in its loop),
+                // and a pause longer than that second lets it save what it completed before the kill.
                 await Task.Delay(1500);
                 await broker.RestartAsync(); // SIGKILL, then start again
                 Volatile.Write(ref publishing, Task.CompletedTask);
@@ -116,30 +117,28 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
             Interlocked.Increment(ref restartsDone);
         }
 
-        await WaitForAsync(() => completed.Count >= (restarts + 1) * 150, "150 messages after the last restart");
+        await Poll.UntilAsync(() => completed.Count >= (restarts + 1) * 150, "150 messages after the last restart", TimeSpan.FromSeconds(90));
         await stopPublishing.CancelAsync();
         await publisher;
         // A SIGKILLed mosquitto loses what it completed but had not yet saved (autosave runs in its
         // loop, not before PUBCOMP): the broker's crash window, not the modem's. There, what must arrive
         // is what the broker completed after the last restart; duplicates are never allowed.
         var mustArrive = stop == OutboundTruthTests.Stop.Graceful ? completed.ToHashSet() : completedSteady.ToHashSet();
-        await WaitForAsync(() => mustArrive.All(received.ContainsKey), "every completed message at the host", TimeSpan.FromSeconds(60));
-        await Task.Delay(1000); // a late duplicate would show now
+        await Poll.UntilAsync(() => mustArrive.All(received.ContainsKey), "every completed message at the host", TimeSpan.FromSeconds(60));
+
+        // A marker after everything: the broker redelivers what it holds before anything newer, so a late
+        // duplicate would reach the host before the marker does.
+        await using (var marker = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port))
+        {
+            await marker.PublishAsync(topic, "marker", 2);
+        }
+
+        await Poll.UntilAsync(() => received.ContainsKey("marker"), "the marker at the host", TimeSpan.FromSeconds(60));
         await stopReading.CancelAsync();
         await reader;
 
         var duplicates = received.Where(kv => kv.Value > 1).Select(kv => $"{kv.Key} x{kv.Value}").ToList();
         output.WriteLine($"{stop}: {attempted} attempted, {completed.Count} completed by the broker ({mustArrive.Count} required), {received.Count} distinct at the host, {duplicates.Count} duplicated");
         Assert.True(duplicates.Count == 0, "Delivered more than once: " + string.Join(", ", duplicates.Take(20)) + "\n" + modem.Process.StdErr);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what, TimeSpan? limit = null)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(sw.Elapsed < (limit ?? TimeSpan.FromSeconds(90)), "Timed out waiting for " + what);
-            await Task.Delay(50);
-        }
     }
 }

@@ -15,6 +15,9 @@ public sealed class InboundFlowControlTests(MosquittoFixture mosquitto, ITestOut
 {
     private const int PayloadBytes = 64 * 1024;
 
+    /// <summary>mosquitto's max_inflight_messages in the tests' brokers: QoS 1 and 2 messages sent and not yet acknowledged.</summary>
+    private const int InFlightWindow = 20;
+
     /// <summary>
     /// A host that stops reading: the modem's writes back up, so it must stop acknowledging. When the
     /// modem is then killed, every message is either in what that host can still read, or redelivered
@@ -30,9 +33,10 @@ public sealed class InboundFlowControlTests(MosquittoFixture mosquitto, ITestOut
         const string connCfg = "AT+MQTTCONNCFG=0,60,1,\"\",\"\",0,0";
 
         var first = new HashSet<int>();
+        await using (var proxy = TcpProxy.Start(mosquitto.Broker.Port))
         await using (var modem = await LiveModem.StartAsync())
         {
-            await modem.ConnectLinkAsync(clientId, mosquitto.Broker.Port, connCfg: connCfg);
+            await modem.ConnectLinkAsync(clientId, proxy.Port, connCfg: connCfg);
             await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",2");
             await modem.DetachAsync();
             var silent = await modem.AttachSilentAsync();
@@ -45,8 +49,13 @@ public sealed class InboundFlowControlTests(MosquittoFixture mosquitto, ITestOut
                 }
             }
 
-            // Let everything that can move reach the stalled host channel, then pull the plug.
-            await Task.Delay(2000);
+            // Everything that can move has moved once the broker's in-flight window is full: as many
+            // messages reached the modem as it completed (written to the stalled host) and a window more
+            // (or all of them). Then pull the plug.
+            await Poll.UntilAsync(
+                () => proxy.PacketsToClient(Publish) >= Math.Min(count, Acknowledged(proxy) + InFlightWindow),
+                () => $"{proxy.PacketsToClient(Publish)} messages reached the modem, {Acknowledged(proxy)} acknowledged",
+                LiveModem.Timeout);
             modem.Process.Kill();
             await modem.Process.WaitForExitAsync(LiveModem.Timeout);
 
@@ -94,11 +103,13 @@ public sealed class InboundFlowControlTests(MosquittoFixture mosquitto, ITestOut
         const int qos0 = 60;
         const int qos1 = 30;
         string topic = "bound/" + Guid.NewGuid().ToString("N")[..10];
+        await using var proxy = TcpProxy.Start(mosquitto.Broker.Port);
         await using var modem = await LiveModem.StartAsync("--rx-queue", limit.ToString(CultureInfo.InvariantCulture));
         await modem.ExpectAsync("AT+MQTTRXQUEUE?", $"+MQTTRXQUEUE:0,0,{limit},0,0\r\n\r\nOK\r\n");
-        await modem.ConnectLinkAsync("bound-" + Guid.NewGuid().ToString("N")[..10], mosquitto.Broker.Port);
+        await modem.ConnectLinkAsync("bound-" + Guid.NewGuid().ToString("N")[..10], proxy.Port);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}/0\",0");
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}/1\",1");
+        await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}/end\",1");
         await modem.DetachAsync();
 
         await using (var probe = await MqttProbe.ConnectAsync(FreePort.Host, mosquitto.Broker.Port))
@@ -114,57 +125,31 @@ public sealed class InboundFlowControlTests(MosquittoFixture mosquitto, ITestOut
             await modem.Process.WaitForStdErrAsync($", {qos0 - limit} dropped so far", TimeSpan.FromSeconds(30));
 
             // Then QoS 1, after the QoS 0 ones (the broker queues everything behind a full in-flight
-            // window): 20 wait unacknowledged in the modem, the rest at the broker.
+            // window): 20 wait unacknowledged in the modem, the rest at the broker; a QoS 1 marker last.
             for (int i = 0; i < qos1; i++)
             {
                 await probe.PublishAsync($"{topic}/1", $"one-{i}", 1, retain: false);
             }
+
+            await probe.PublishAsync($"{topic}/end", "end", 1, retain: false);
         }
 
-        await Task.Delay(500);
+        await proxy.WaitForPacketsToClientAsync(Publish, qos0 + InFlightWindow, LiveModem.Timeout);
         await modem.AttachAsync(); // asserts that ready comes first
 
-        var stream = new HostStream();
-        var items = new List<HostItem>();
-        string query = "";
-        await modem.Host.SendAsync("AT+MQTTRXQUEUE?\r\n");
-        var deadline = DateTime.UtcNow + LiveModem.Timeout;
-        while (items.Count(i => i.IsMessage) < limit + qos1 || !query.Contains("\r\nOK\r\n", StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Got {items.Count(i => i.IsMessage)} messages and \"{AtHost.Escape(query)}\"; pending \"{AtHost.Escape(stream.Pending)}\"");
-            string text = await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2));
-            foreach (var item in stream.Feed(text))
-            {
-                if (item.IsMessage)
-                {
-                    items.Add(item);
-                }
-                else
-                {
-                    query += item.Line + "\r\n";
-                }
-            }
-        }
-
-        await Task.Delay(500);
-        foreach (var item in stream.Feed(modem.Host.TakeAll()))
-        {
-            Assert.True(item.IsMessage, $"unexpected {item}");
-            items.Add(item);
-        }
-
+        // Everything the modem and the broker held, through the marker (anything kept beyond the bound
+        // would come before it), then the counts.
+        var (items, status) = await HostStream.ReadThroughMarkerAsync(modem.Host, $"{topic}/end", LiveModem.Timeout);
         var zeros = items.Where(i => i.Topic == $"{topic}/0").Select(i => i.Payload!).ToList();
         var ones = items.Where(i => i.Topic == $"{topic}/1").Select(i => i.Payload!).ToList();
-        output.WriteLine($"QoS 0 written {zeros.Count} of {qos0}; QoS 1 written {ones.Count} of {qos1}; query: {AtHost.Escape(query)}");
+        output.WriteLine($"QoS 0 written {zeros.Count} of {qos0}; QoS 1 written {ones.Count} of {qos1}; {status}");
 
         // Every QoS 1 message, once each, in order.
         Assert.Equal(Enumerable.Range(0, qos1).Select(i => $"one-{i}"), ones);
 
         // The first `limit` QoS 0 messages waited; the rest were dropped and counted.
-        var m = Regex.Match(query, @"\+MQTTRXQUEUE:0,(\d+),(\d+),(\d+),\d+\r\n");
-        Assert.True(m.Success, query);
-        long dropped = long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
-        Assert.Equal(limit, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        long dropped = status.Dropped;
+        Assert.Equal(limit, status.Limit);
         Assert.Equal(qos0, zeros.Count + dropped);
         Assert.Equal(Enumerable.Range(0, limit).Select(i => $"zero-{i}"), zeros);
         Assert.Equal(qos0 - limit, dropped);
@@ -175,6 +160,11 @@ public sealed class InboundFlowControlTests(MosquittoFixture mosquitto, ITestOut
         int dropLines = modem.Process.StdErr.Split('\n').Count(l => l.Contains("Receive queue full", StringComparison.Ordinal));
         Assert.InRange(dropLines, 2, 3);
     }
+
+    private const int Publish = 3;
+
+    /// <summary>Messages the modem has completed so far, as the broker's window counts them: PUBACK (QoS 1), PUBCOMP (QoS 2).</summary>
+    private static int Acknowledged(TcpProxy proxy) => proxy.PacketsToBroker(4) + proxy.PacketsToBroker(7);
 
     private static byte[] Payload(int i)
     {

@@ -32,18 +32,8 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
         // Warm up, so that the baseline has the code paths in place.
         await probe.PublishAsync(topic, "warm", 1, retain: false);
         await modem.Host.ReadUntilAsync($"+MQTTSUBRECV:0,\"{topic}\",4,warm\r\n", LiveModem.Timeout);
-        await Task.Delay(500);
         long baseline = modem.Rss();
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, modem.Rss());
-                await Task.Delay(50);
-            }
-        });
+        await using var sampler = PeakSampler.Start(modem.Rss, TimeSpan.FromMilliseconds(50));
 
         // Ten messages of 1 MiB less the topic: delivered whole, in order.
         int fits = (1 << 20) - topic.Length;
@@ -67,9 +57,10 @@ public sealed class LargeMessageTests(ITestOutputHelper output)
         }
 
         long afterBurst = modem.Rss();
+
+        // An observation window, not a wait for an event: the figures are watched for a while after the burst.
         await Task.Delay(Settle);
-        sampling.Cancel();
-        await sampler;
+        long peak = await sampler.StopAsync();
         long settled = modem.Rss();
         string figures = $"RSS baseline {Mb(baseline)}, peak {Mb(peak)}, after the burst {Mb(afterBurst)}, {Settle.TotalSeconds:0} s later {Mb(settled)}";
         output.WriteLine(figures);

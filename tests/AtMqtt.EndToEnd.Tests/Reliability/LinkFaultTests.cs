@@ -30,8 +30,9 @@ public sealed class LinkFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
         await probe.SubscribeAsync(topic, 1);
         var bound = TimeSpan.FromSeconds(KeepAlive * 1.5);
 
-        // 1. An idle link.
-        await Task.Delay(1500); // some quiet first, so the silence is not measured from the CONNACK
+        // 1. An idle link: quiet for a while first (part of the scenario, not a wait for an event), so that
+        // the silence is not measured from the CONNACK.
+        await Task.Delay(1500);
         var silence = Stopwatch.StartNew();
         proxy.Pause();
         await modem.ExpectBytesAsync("+MQTTDISCONNECTED:0\r\n", bound + TimeSpan.FromSeconds(5));
@@ -44,7 +45,7 @@ public sealed class LinkFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
         await modem.OkAsync($"AT+MQTTPUB=0,\"{topic}\",\"after-first\",1,0");
         await ExpectMessageAsync(probe, "after-first");
 
-        // 2. A QoS 1 publish in flight when the network goes silent.
+        // 2. A QoS 1 publish in flight when the network goes silent (again after a quiet while).
         await Task.Delay(1500);
         proxy.Pause();
         silence.Restart();
@@ -70,22 +71,24 @@ public sealed class LinkFaultTests(MosquittoFixture mosquitto, ITestOutputHelper
     [Fact]
     public async Task BadCredentials_AnswerErrorOnce_WithoutRetrying()
     {
-        await using var broker = await Brokers.StartWithPasswordAsync();
+        const string user = "modem";
+        const string password = "right-password";
+        await using var broker = await MosquittoBroker.StartWithPasswordsAsync((user, password));
         await using var proxy = TcpProxy.Start(broker.Port);
         await using var modem = await LiveModem.StartAsync();
         string clientId = "creds-" + Guid.NewGuid().ToString("N")[..10];
 
-        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{Brokers.User}\",\"wrong-password\",0,0,\"\"");
+        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"wrong-password\",0,0,\"\"");
         var sw = Stopwatch.StartNew();
         await modem.ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},1", "+MQTTDISCONNECTED:0\r\n\r\nERROR\r\n");
         output.WriteLine($"refused CONN answered in {sw.Elapsed.TotalMilliseconds:F0} ms");
 
-        Assert.Equal("", await modem.Host.DrainAsync(TimeSpan.FromSeconds(5)));
+        await modem.AssertSilentAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(1, proxy.AcceptCount);
         await modem.ExpectAsync("AT+MQTTCONN?", $"+MQTTCONN:0,disconnect,1,\"{FreePort.Host}\",{proxy.Port},1\r\n\r\nOK\r\n");
 
         // The host may correct itself: a failed CONN leaves the configuration to change and retry.
-        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{Brokers.User}\",\"{Brokers.Password}\",0,0,\"\"");
+        await modem.OkAsync($"AT+MQTTUSERCFG=0,1,\"{clientId}\",\"{user}\",\"{password}\",0,0,\"\"");
         await modem.ExpectAsync($"AT+MQTTCONN=0,\"{FreePort.Host}\",{proxy.Port},1", LiveModem.ConnectedUrc(proxy.Port, 1) + "\r\nOK\r\n");
         Assert.Equal(2, proxy.AcceptCount);
     }

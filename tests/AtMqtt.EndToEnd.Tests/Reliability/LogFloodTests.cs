@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -50,7 +49,10 @@ public sealed class LogFloodTests(ITestOutputHelper output)
 
         // The host reads again: what the sockets and the queue held, then the exact count.
         await using var reader = LiveModem.Reading(silent);
-        var (received, dropped) = await ReadAllAndCountAsync(reader, topic, sent);
+        var (messages, status) = await HostStream.ReadThroughMarkerAsync(reader, topic + "/end", TimeSpan.FromSeconds(60));
+        long received = messages.Count;
+        long dropped = status.Dropped;
+        Assert.All(messages, m => Assert.Equal(topic, m.Topic));
         output.WriteLine($"flood of {sent} QoS 0 messages in {flood.TotalSeconds:F1} s: {received} written, {dropped} dropped");
         Assert.True(dropped > 0, "nothing was dropped: the flood did not fill the queue");
         Assert.Equal(sent, received + dropped);
@@ -68,47 +70,5 @@ public sealed class LogFloodTests(ITestOutputHelper output)
         }
 
         Assert.InRange(dropLines, 1, 2 + (int)(elapsed / Interval));
-    }
-
-    /// <summary>Reads everything the modem holds for the host up to the marker, then asks AT+MQTTRXQUEUE?.</summary>
-    private static async Task<(long Received, long Dropped)> ReadAllAndCountAsync(AtHost reader, string topic, long sent)
-    {
-        var stream = new HostStream();
-        long received = 0;
-        bool marker = false;
-        bool asked = false;
-        string lines = "";
-        var deadline = Stopwatch.StartNew();
-        while (!lines.Contains("\r\nOK\r\n", StringComparison.Ordinal))
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"Read {received} of {sent} messages, marker {marker}; lines: {AtHost.Escape(lines)}");
-            if (marker && !asked)
-            {
-                await reader.SendAsync("AT+MQTTRXQUEUE?\r\n");
-                asked = true;
-            }
-
-            foreach (var item in stream.Feed(await reader.DrainAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2))))
-            {
-                if (item.Topic == topic)
-                {
-                    Assert.False(marker, "a message of the flood after the marker");
-                    received++;
-                }
-                else if (item.IsMessage)
-                {
-                    Assert.Equal(topic + "/end", item.Topic);
-                    marker = true;
-                }
-                else
-                {
-                    lines += item.Line + "\r\n";
-                }
-            }
-        }
-
-        var m = Regex.Match(lines, @"\+MQTTRXQUEUE:0,(\d+),100,(\d+),\d+\r\n");
-        Assert.True(m.Success, "AT+MQTTRXQUEUE? answered: " + AtHost.Escape(lines));
-        return (received, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -31,28 +30,19 @@ public sealed class MemoryTests(ITestOutputHelper output)
         var payload = new byte[PayloadBytes];
         Array.Fill(payload, (byte)'p');
 
-        // Warm up with a host that reads, so that the baseline has the code paths and buffers in place.
+        // Warm up with a host that reads, so that the baseline has the code paths and buffers in place;
+        // a QoS 1 marker ends the warm-up (once it is read, the modem has written everything before it).
         for (int i = 0; i < 5000; i++)
         {
             await probe.PublishAsync(topic, payload, 0, retain: false);
         }
 
-        await modem.Host.DrainAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(20));
+        await probe.PublishAsync(topic + "/end", "warm", 1, retain: false);
+        await modem.Host.ReadUntilAsync($"+MQTTSUBRECV:0,\"{topic}/end\",4,warm\r\n", TimeSpan.FromSeconds(30));
         await modem.DetachAsync();
         var silent = await modem.AttachSilentAsync();
-        await Task.Delay(500);
         long baseline = modem.Rss();
-
-        long peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, modem.Rss());
-                await Task.Delay(100);
-            }
-        });
+        await using var sampler = PeakSampler.Start(modem.Rss, TimeSpan.FromMilliseconds(100));
 
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < Flood; i++)
@@ -61,56 +51,23 @@ public sealed class MemoryTests(ITestOutputHelper output)
         }
 
         // A QoS 1 marker after the flood, never dropped: once the host reads it, the whole flood has
-        // reached the modem (queued or dropped).
+        // reached the modem (queued or dropped). The resident set is watched until then.
         await probe.PublishAsync(topic + "/end", "end", 1, retain: false);
         var flood = sw.Elapsed;
-        await Task.Delay(2000);
-        sampling.Cancel();
-        await sampler;
+
+        // Now the host reads: what the sockets and the queue held up to the marker, then the query.
+        await using var reader = LiveModem.Reading(silent);
+        var (messages, status) = await HostStream.ReadThroughMarkerAsync(reader, topic + "/end", TimeSpan.FromSeconds(60));
+        long peak = await sampler.StopAsync();
         long end = modem.Rss();
         string figures = $"flood of {Flood} x {PayloadBytes} B in {flood.TotalSeconds:F1} s; RSS baseline {Mb(baseline)}, peak {Mb(peak)}, end {Mb(end)}";
         output.WriteLine(figures);
         Assert.True(peak - baseline < Margin, "The modem grew beyond the margin: " + figures);
 
-        // Now the host reads: what the sockets and the queue held up to the marker, then the query.
-        await using var reader = LiveModem.Reading(silent);
-        var stream = new HostStream();
-        long received = 0;
-        bool marker = false;
-        bool asked = false;
-        string lines = "";
-        var deadline = Stopwatch.StartNew();
-        while (!lines.Contains("\r\nOK\r\n", StringComparison.Ordinal))
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"No answer to AT+MQTTRXQUEUE? after {received} messages (marker: {marker}). Lines: {AtHost.Escape(lines)}");
-            if (marker && !asked)
-            {
-                await reader.SendAsync("AT+MQTTRXQUEUE?\r\n");
-                asked = true;
-            }
-
-            foreach (var item in stream.Feed(await reader.DrainAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2))))
-            {
-                if (item.Topic == topic)
-                {
-                    received++;
-                }
-                else if (item.IsMessage)
-                {
-                    Assert.Equal(topic + "/end", item.Topic);
-                    marker = true;
-                }
-                else
-                {
-                    lines += item.Line + "\r\n";
-                }
-            }
-        }
-
-        var m = Regex.Match(lines, @"\+MQTTRXQUEUE:0,(\d+),1000,(\d+),\d+\r\n");
-        Assert.True(m.Success, "AT+MQTTRXQUEUE? answered: " + AtHost.Escape(lines));
-        long dropped = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        long received = messages.Count;
+        long dropped = status.Dropped;
         output.WriteLine($"host read {received} after the flood; {dropped} dropped; sum {received + dropped} of {Flood}");
+        Assert.Equal(1000, status.Limit);
         Assert.True(dropped > 0, "nothing was dropped: the flood did not fill the queue");
         Assert.Contains("Receive queue full (1000 QoS 0 messages): message dropped", modem.Process.StdErr, StringComparison.Ordinal);
 

@@ -137,7 +137,7 @@ public sealed class HostStartupTests
             {
                 await ExpectAsync("AT+MQTTCONN?", $"+MQTTCONN:0,{state},1,\"127.0.0.1\",{Port},{PathField}1\r\n" + Ok);
                 await ExpectAsync("AT+MQTTSUB?", $"+MQTTSUB:0,{state},\"{_topic}/down\",1\r\n" + Ok);
-                await Task.Delay(50);
+                await Task.Delay(50); // the host's poll period, not a wait: nothing depends on it
             }
         }
 

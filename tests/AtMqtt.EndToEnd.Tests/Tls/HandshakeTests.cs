@@ -9,7 +9,7 @@ namespace AtMqtt.EndToEnd.Tests.Tls;
 /// What the modem puts in its TLS ClientHello, seen by a transparent relay in front of the real
 /// broker: AT+MQTTALPN's protocols in order, AT+MQTTSNI's name (no SNI for an IP address host).
 /// </summary>
-public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) : IClassFixture<TlsBrokerFixture>, IClassFixture<PskBrokerFixture>
+public sealed class HandshakeTests(TlsMosquittoFixture tls) : IClassFixture<TlsMosquittoFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -19,7 +19,7 @@ public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) :
     public async Task Alpn_protocols_are_offered_in_order(int scheme)
     {
         await using var proxy = new RecordingProxy(tls.TlsPort);
-        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), CaOnly());
+        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), tls.TrustingCa);
         await modem.UserCfgAsync(scheme, Unique.Id("alpn"));
         await modem.OkAsync("AT+MQTTALPN=0,3,\"mqtt\",\"x-atmqtt/1\",\"x-third\"");
         await modem.ConnectAsync(scheme, proxy.Port);
@@ -37,7 +37,7 @@ public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) :
     public async Task Without_alpn_no_protocol_is_offered_and_an_ip_host_sends_no_sni()
     {
         await using var proxy = new RecordingProxy(tls.TlsPort);
-        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), CaOnly());
+        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), tls.TrustingCa);
         await modem.UserCfgAsync(3, Unique.Id("noalpn"));
         await modem.ConnectAsync(3, proxy.Port);
         var hello = await proxy.NextHelloAsync(Patience);
@@ -51,7 +51,7 @@ public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) :
     public async Task A_cleared_alpn_list_offers_nothing()
     {
         await using var proxy = new RecordingProxy(tls.TlsPort);
-        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), CaOnly());
+        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), tls.TrustingCa);
         await modem.UserCfgAsync(3, Unique.Id("alpn-cleared"));
         await modem.OkAsync("AT+MQTTALPN=0,1,\"mqtt\"");
         await modem.OkAsync("AT+MQTTALPN=0,0");
@@ -64,7 +64,7 @@ public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) :
     public async Task Sni_sends_the_configured_name()
     {
         await using var proxy = new RecordingProxy(tls.TlsPort);
-        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), CaOnly());
+        await using var modem = await ModemUnderTest.InProcessAsync(Dialect.EspAt(), tls.TrustingCa);
         await modem.UserCfgAsync(3, Unique.Id("sni"));
         await modem.OkAsync($"AT+MQTTSNI=0,\"{Pki.BrokerName}\"");
         await modem.OkAsync("AT+MQTTALPN=0,1,\"mqtt\"");
@@ -82,8 +82,8 @@ public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) :
     [Fact]
     public async Task Seed_scheme_2_offers_alpn_and_sni_too()
     {
-        await using var proxy = new RecordingProxy(psk.PskPort);
-        var key = new PskKey(PskBrokerFixture.Identity, psk.Key);
+        await using var proxy = new RecordingProxy(tls.PskPort);
+        var key = new PskKey(TlsMosquittoFixture.Identity, tls.Key);
         await using var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = key });
         await modem.UserCfgAsync(2, Unique.Id("psk-alpn"));
         await modem.OkAsync("AT+MQTTALPN=0,2,\"mqtt\",\"x-atmqtt/1\"");
@@ -96,5 +96,4 @@ public sealed class HandshakeTests(TlsBrokerFixture tls, PskBrokerFixture psk) :
         Assert.Equal(Pki.BrokerName, hello.ServerName);
     }
 
-    private TlsCredentials CaOnly() => new() { TrustedCa = [X509Certificate2.CreateFromPem(tls.Pki.Ca.CertificatePem)] };
 }

@@ -11,7 +11,7 @@ namespace AtMqtt.EndToEnd.Tests.Tls;
 /// speak PSK all fail quickly with <c>+MQTTDISCONNECTED:0</c> and <c>ERROR</c>, say why in the log,
 /// never log the key, and leave the modem healthy.
 /// </summary>
-public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerFixture>
+public sealed class PskTests(TlsMosquittoFixture broker) : IClassFixture<TlsMosquittoFixture>
 {
     private const uint ClientStartFailed = 0x010a600b;
     private const uint TlsConfigError = 0x010a6009;
@@ -21,7 +21,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     [InlineData("--psk-file")]
     public async Task Right_key_from_the_command_line_connects_publishes_and_receives(string option)
     {
-        string value = option == "--psk" ? $"{PskBrokerFixture.Identity}:{broker.KeyHex}" : broker.PskFile;
+        string value = option == "--psk" ? $"{TlsMosquittoFixture.Identity}:{broker.KeyHex}" : broker.PskFile;
         await using var modem = await ModemUnderTest.ProcessAsync(option, value);
         await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
 
@@ -39,7 +39,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     public async Task Right_key_from_a_file_or_the_environment_connects_and_stays_out_of_the_process_list(string source)
     {
         await using var modem = source == "ATMQTT_PSK"
-            ? await ModemUnderTest.ProcessAsync(new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{broker.KeyHex}" })
+            ? await ModemUnderTest.ProcessAsync(new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{TlsMosquittoFixture.Identity}:{broker.KeyHex}" })
             : await ModemUnderTest.ProcessAsync(source, broker.PskFile);
         await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
 
@@ -56,8 +56,8 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     [InlineData("--psk-file")]
     public async Task An_option_takes_precedence_over_ATMQTT_PSK(string option)
     {
-        string value = option == "--psk" ? $"{PskBrokerFixture.Identity}:{broker.KeyHex}" : broker.PskFile;
-        var wrong = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{PskBrokerFixture.Identity}:{Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}" };
+        string value = option == "--psk" ? $"{TlsMosquittoFixture.Identity}:{broker.KeyHex}" : broker.PskFile;
+        var wrong = new Dictionary<string, string?> { ["ATMQTT_PSK"] = $"{TlsMosquittoFixture.Identity}:{Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}" };
         await using var modem = await ModemUnderTest.ProcessAsync(wrong, option, value);
 
         await modem.UserCfgAsync(2, Unique.Id("psk-precedence"));
@@ -69,7 +69,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     public async Task Wrong_key_fails_quickly_says_why_and_leaves_the_modem_healthy()
     {
         // mosquitto knows this identity with another key.
-        var wrong = new PskKey(PskBrokerFixture.OtherIdentity, broker.Key);
+        var wrong = new PskKey(TlsMosquittoFixture.OtherIdentity, broker.Key);
         await using var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = wrong });
 
         await modem.UserCfgAsync(2, Unique.Id("psk-wrong"));
@@ -80,7 +80,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
         string logs = await modem.LogContainsAsync("TLS-PSK handshake");
         Assert.Contains("wrong key?", logs, StringComparison.Ordinal);
         AssertNoKey(logs, broker.Key);
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
         // mosquitto does not know the identity: the reason names it, not an "internal error".
         string line = modem.LastLogLine("failed");
         Assert.True(line.Contains("identity", StringComparison.Ordinal) && !line.Contains("internal_error", StringComparison.Ordinal), $"the failure's log line does not say why: {line}");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
         await modem.UserCfgAsync(2, Unique.Id("psk-none"));
         await modem.ConnectFailsAsync(broker.PskPort, TlsConfigError);
         await modem.LogContainsAsync("--psk IDENTITY:HEXKEY");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     [Fact]
@@ -127,25 +127,25 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     [InlineData("x509")]
     public async Task A_server_that_is_not_psk_fails_quickly(string server)
     {
-        var psk = new PskKey(PskBrokerFixture.Identity, broker.Key);
+        var psk = new PskKey(TlsMosquittoFixture.Identity, broker.Key);
         await using var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = psk });
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(2, Unique.Id("psk-notpsk"));
-        await modem.ConnectFailsAsync(server == "plain" ? broker.Port : broker.X509Port, ClientStartFailed);
+        await modem.ConnectFailsAsync(server == "plain" ? broker.Port : broker.TlsPort, ClientStartFailed);
         string logs = await modem.LogContainsAsync("TLS-PSK handshake");
         AssertNoKey(logs, broker.Key);
 
         // The reason is about the server ("not a PSK server", "closed the connection"), not an "internal error".
         string line = modem.LastLogLine("failed");
         Assert.True(line.Contains("server", StringComparison.Ordinal) && !line.Contains("internal_error", StringComparison.Ordinal), $"the failure's log line does not say why: {line}");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(1, broker.Port);
     }
 
     /// <summary>After a failure the same modem connects (the right key, then plain TCP after CLEAN).</summary>
     [Fact]
     public async Task After_a_failure_the_right_key_still_connects()
     {
-        var psk = new PskKey(PskBrokerFixture.Identity, broker.Key);
+        var psk = new PskKey(TlsMosquittoFixture.Identity, broker.Key);
         await using var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = psk });
         await modem.UserCfgAsync(2, Unique.Id("psk-again"));
         await modem.ConnectFailsAsync(broker.Port, errCode: null);
@@ -162,7 +162,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     [Fact]
     public async Task Reset_cuts_a_psk_link_like_a_power_loss()
     {
-        var psk = new PskKey(PskBrokerFixture.Identity, broker.Key);
+        var psk = new PskKey(TlsMosquittoFixture.Identity, broker.Key);
         await using var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = psk });
         await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
         string will = Unique.Topic("psk-will");
@@ -183,20 +183,14 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     [Fact]
     public async Task Reconnect_restores_a_psk_link_and_its_subscription()
     {
-        var psk = new PskKey(PskBrokerFixture.Identity, broker.Key);
+        var psk = new PskKey(TlsMosquittoFixture.Identity, broker.Key);
         await using var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = psk });
         string topic = Unique.Topic("psk-reconnect");
         await modem.UserCfgAsync(2, Unique.Id("psk-reconnect"));
         await modem.ConnectAsync(2, broker.PskPort, reconnect: 1);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
 
-        await broker.Broker.RestartAsync();
-        await modem.ExpectUrcAsync("+MQTTDISCONNECTED:0\r\n");
-        await modem.ExpectUrcAsync(modem.ConnectedLine(2, broker.PskPort, reconnect: 1) + "\r\n");
-
-        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
-        await probe.PublishAsync(topic, "back", qos: 1);
-        await modem.ExpectUrcAsync($"+MQTTSUBRECV:0,\"{topic}\",4,back\r\n");
+        await modem.AssertLinkComesBackAfterARestartAsync(broker.Broker, 2, broker.PskPort, topic);
         await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 
@@ -204,7 +198,7 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
     [Fact]
     public async Task Disposing_a_modem_with_a_psk_link_up_does_not_throw()
     {
-        var psk = new PskKey(PskBrokerFixture.Identity, broker.Key);
+        var psk = new PskKey(TlsMosquittoFixture.Identity, broker.Key);
         for (int round = 1; round <= 10; round++)
         {
             var modem = await ModemUnderTest.InProcessAsync(Dialect.Seed, new TlsCredentials { Psk = psk });
@@ -221,15 +215,5 @@ public sealed class PskTests(PskBrokerFixture broker) : IClassFixture<PskBrokerF
         {
             Assert.False(logs.Contains(form, StringComparison.Ordinal), $"the key ({form}) appears in the log:\n{logs}");
         }
-    }
-
-    /// <summary>Answers AT, forgets the link, and still connects over plain TCP.</summary>
-    private async Task AssertHealthyAsync(ModemUnderTest modem)
-    {
-        await modem.OkAsync("AT");
-        await modem.OkAsync("AT+MQTTCLEAN=0");
-        await modem.UserCfgAsync(1, Unique.Id("psk-healthy"));
-        await modem.ConnectAsync(1, broker.Port);
-        await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 }

@@ -48,7 +48,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
         await modem.UserCfgAsync(6, Unique.Id("ws6-404"), "/nothing-here");
         await modem.ConnectFailsAsync(broker.WsPort, ClientStartFailed);
         await modem.LogContainsAsync("/nothing-here");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(6, broker.WsPort, Path);
     }
 
     [Theory]
@@ -68,7 +68,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     [Fact]
     public async Task Scheme_8_verifies_the_server_publishes_and_receives()
     {
-        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Pki));
+        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Pki));
         await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.TcpPort);
         await modem.UserCfgAsync(8, Unique.Id("wss8"), Path);
         await modem.ConnectAsync(8, broker.WssPort, Path);
@@ -79,13 +79,13 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     [Fact]
     public async Task Scheme_8_with_a_wrong_ca_or_none_fails_and_says_why()
     {
-        await using (var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Stranger)))
+        await using (var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Stranger)))
         {
             await modem.OkAsync("AT+SYSLOG=1");
             await modem.UserCfgAsync(8, Unique.Id("wss8-wrongca"), Path);
             await modem.ConnectFailsAsync(broker.WssPort, TlsConfigError);
             await modem.LogContainsAsync("not signed by the configured CA");
-            await AssertHealthyAsync(modem);
+            await modem.AssertHealthyAsync(6, broker.WsPort, Path);
         }
 
         await using (var modem = await ModemUnderTest.InProcessAsync(EspAt))
@@ -100,7 +100,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     [Fact]
     public async Task Scheme_8_with_a_wrong_host_name_fails_unless_sni_names_the_certificate()
     {
-        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Pki));
+        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Pki));
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(8, Unique.Id("wss8-name"), Path);
         await modem.ConnectFailsAsync(broker.WssDnsOnlyPort, HostnameVerifyFailed);
@@ -117,7 +117,7 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     [InlineData(10)]
     public async Task Schemes_9_and_10_with_the_client_certificate_connect(int scheme)
     {
-        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Pki, client: broker.Client));
+        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Pki, client: broker.Client));
         await modem.UserCfgAsync(scheme, Unique.Id($"wss{scheme}"), Path);
         await modem.ConnectAsync(scheme, broker.WssMutualPort, Path);
         await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.TcpPort);
@@ -165,12 +165,12 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     [InlineData(10)]
     public async Task Schemes_9_and_10_without_a_configured_certificate_fail_at_once(int scheme)
     {
-        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Pki));
+        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Pki));
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(scheme, Unique.Id($"wss{scheme}-none"), Path);
         await modem.ConnectFailsAsync(broker.WssMutualPort, TlsConfigError);
         await modem.LogContainsAsync("--client-cert");
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(6, broker.WsPort, Path);
     }
 
     /// <summary>Schemes 7 and 8 present no certificate: an endpoint that requires one refuses them.</summary>
@@ -179,11 +179,11 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     [InlineData(8)]
     public async Task An_endpoint_that_requires_a_certificate_refuses_schemes_without_one(int scheme)
     {
-        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Pki, client: broker.Client));
+        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Pki, client: broker.Client));
         await modem.OkAsync("AT+SYSLOG=1");
         await modem.UserCfgAsync(scheme, Unique.Id($"wss{scheme}-nocert"), Path);
         await modem.ConnectFailsAsync(broker.WssMutualPort, ClientStartFailed);
-        await AssertHealthyAsync(modem);
+        await modem.AssertHealthyAsync(6, broker.WsPort, Path);
     }
 
     /// <summary>
@@ -194,28 +194,12 @@ public sealed class WebSocketTests(WebSocketBrokerFixture broker) : IClassFixtur
     public async Task Wss_offers_the_alpn_protocols()
     {
         await using var proxy = new RecordingProxy(broker.WssPort);
-        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Credentials(ca: broker.Pki));
+        await using var modem = await ModemUnderTest.InProcessAsync(EspAt, Pki.Credentials(ca: broker.Pki));
         await modem.UserCfgAsync(8, Unique.Id("wss-alpn"), Path);
         await modem.OkAsync("AT+MQTTALPN=0,2,\"x-atmqtt/1\",\"http/1.1\"");
         await modem.ConnectAsync(8, proxy.Port, Path);
         var hello = await proxy.NextHelloAsync(TimeSpan.FromSeconds(10));
         await modem.OkAsync("AT+MQTTCLEAN=0");
         Assert.Equal(["x-atmqtt/1", "http/1.1"], hello.Alpn);
-    }
-
-    private static TlsCredentials Credentials(Pki? ca = null, Issued? client = null) => new()
-    {
-        TrustedCa = ca is null ? null : [X509Certificate2.CreateFromPem(ca.Ca.CertificatePem)],
-        ClientCertificate = client is null ? null : X509Certificate2.CreateFromPem(client.CertificatePem, client.KeyPem),
-    };
-
-    /// <summary>Answers AT, forgets the link, and still connects over plain WebSocket.</summary>
-    private async Task AssertHealthyAsync(ModemUnderTest modem)
-    {
-        await modem.OkAsync("AT");
-        await modem.OkAsync("AT+MQTTCLEAN=0");
-        await modem.UserCfgAsync(6, Unique.Id("ws-healthy"), Path);
-        await modem.ConnectAsync(6, broker.WsPort, Path);
-        await modem.OkAsync("AT+MQTTCLEAN=0");
     }
 }

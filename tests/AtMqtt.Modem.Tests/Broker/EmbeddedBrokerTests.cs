@@ -44,7 +44,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         await stream.WriteAsync(new byte[] { 0x10, 12, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, flags, 0, 60, 0, 0 });
 
         var connack = new byte[4];
-        using var timeout = new CancellationTokenSource(Session.Timeout);
+        using var timeout = new CancellationTokenSource(LiveModem.Timeout);
         await stream.ReadExactlyAsync(connack, timeout.Token);
         Assert.Equal(new byte[] { 0x20, 0x02, 0x00, returnCode }, connack);
     }
@@ -61,8 +61,8 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         await named.PublishAsync(topic + "/to", "to the anonymous client", qos: 1);
         await anonymous.PublishAsync(topic + "/from", "from the anonymous client", qos: 1);
 
-        Assert.Equal("to the anonymous client", (await anonymous.NextAsync(Session.Timeout)).PayloadText);
-        Assert.Equal("from the anonymous client", (await named.NextAsync(Session.Timeout)).PayloadText);
+        Assert.Equal("to the anonymous client", (await anonymous.NextAsync(LiveModem.Timeout)).PayloadText);
+        Assert.Equal("from the anonymous client", (await named.NextAsync(LiveModem.Timeout)).PayloadText);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         await first.SubscribeAsync(topic, 1);
         await second.PublishAsync(topic, "both connected", qos: 1);
 
-        Assert.Equal("both connected", (await first.NextAsync(Session.Timeout)).PayloadText);
+        Assert.Equal("both connected", (await first.NextAsync(LiveModem.Timeout)).PayloadText);
         Assert.True(first.IsConnected);
         Assert.True(second.IsConnected);
     }
@@ -88,7 +88,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
             .WithTcpServer(FreePort.Host, _port)
             .WithClientId("")
             .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithTimeout(Session.Timeout)
+            .WithTimeout(LiveModem.Timeout)
             .Build();
 
         var result = await client.ConnectAsync(options);
@@ -113,13 +113,13 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         await probe.SubscribeAsync(topic, 1);
 
         var psi = new ProcessStartInfo(mosquittoPub) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { "-h", FreePort.Host, "-p", Session.Invariant(_port), "-t", topic, "-m", "typed by a person" })
+        foreach (string arg in new[] { "-h", FreePort.Host, "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", topic, "-m", "typed by a person" })
         {
             psi.ArgumentList.Add(arg);
         }
 
         using var process = Process.Start(psi)!;
-        using var timeout = new CancellationTokenSource(Session.Timeout);
+        using var timeout = new CancellationTokenSource(LiveModem.Timeout);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -133,6 +133,6 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         }
 
         Assert.True(process.ExitCode == 0, $"mosquitto_pub exited {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
-        Assert.Equal("typed by a person", (await probe.NextAsync(Session.Timeout)).PayloadText);
+        Assert.Equal("typed by a person", (await probe.NextAsync(LiveModem.Timeout)).PayloadText);
     }
 }

@@ -75,10 +75,13 @@ public sealed class PacingTests(ITestOutputHelper output)
     [Fact]
     public async Task CancelPendingFlush_EndsASlowWrite()
     {
-        var (_, paced) = Wire(300);
+        var (host, paced) = Wire(300);
         await using var _ = paced;
         var write = paced.Output.WriteAsync(new byte[3000]).AsTask(); // 100 s at 300 baud
-        await Task.Delay(50);
+
+        // The write is under way once its first byte has reached the host.
+        var first = await host.Input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(first.Buffer.IsEmpty);
         paced.Output.CancelPendingFlush();
         var result = await write.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(result.IsCanceled);
@@ -99,15 +102,15 @@ public sealed class PacingTests(ITestOutputHelper output)
     public async Task UartCur_AnswersAtTheOldRate_ThenTheLineRunsAtTheNewOne_UntilARestart()
     {
         int port = FreePort.Get();
-        await using var modem = await Session.StartModemAsync("Listening for a host", "--tcp", $"127.0.0.1:{port}", "--baud", "1200");
-        await using var host = await AtHost.ConnectAsync(port, Session.Timeout);
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
-        await Session.ExpectAsync(host, "AT+UART_CUR?", "+UART_CUR:1200,8,1,0,0\r\n\r\nOK\r\n", "\r");
+        await using var modem = await ModemProcess.StartAndWaitForAsync("Listening for a host", "--tcp", $"127.0.0.1:{port}", "--baud", "1200");
+        await using var host = await AtHost.ConnectAsync(port, LiveModem.Timeout);
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
+        await host.ExpectAsync("AT+UART_CUR?", "+UART_CUR:1200,8,1,0,0\r\n\r\nOK\r\n", terminator: "\r");
 
         // 27 bytes in and 27 + 6 out at 1200 baud: if the OK went at the new rate it would take 50 ms less.
         const string command = "AT+UART_CUR=115200,8,1,0,0";
         var watch = Stopwatch.StartNew();
-        await Session.OkAsync(host, command, "\r");
+        await host.OkAsync(command, terminator: "\r");
         var took = watch.Elapsed;
         output.WriteLine($"{command}: {took.TotalMilliseconds:0.0} ms");
         // The first byte of each direction passes at once, so allow a few byte times of slack.
@@ -119,18 +122,18 @@ public sealed class PacingTests(ITestOutputHelper output)
         int gmrBytes = 0;
         for (int i = 0; i < 4; i++)
         {
-            gmrBytes += (await Session.CommandAsync(host, "AT+GMR", "\r")).Length;
+            gmrBytes += (await host.CommandAsync("AT+GMR", terminator: "\r")).Length;
         }
 
         output.WriteLine($"4 x AT+GMR at 115200: {gmrBytes} bytes in {watch.Elapsed.TotalMilliseconds:0.0} ms");
         Assert.True(watch.Elapsed < PacedPipe.TimeFor(gmrBytes, 1200) / 2, $"4 x AT+GMR took {watch.Elapsed}");
-        await Session.ExpectAsync(host, "AT+UART_CUR?", "+UART_CUR:115200,8,1,0,0\r\n\r\nOK\r\n", "\r");
+        await host.ExpectAsync("AT+UART_CUR?", "+UART_CUR:115200,8,1,0,0\r\n\r\nOK\r\n", terminator: "\r");
 
         // AT+RST loads the saved setting (AT+UART_DEF, which --baud made 1200) and says ready at it.
         await host.SendAsync("AT+RST\r");
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
         watch.Restart();
-        await Session.ExpectAsync(host, "AT+UART_CUR?", "+UART_CUR:1200,8,1,0,0\r\n\r\nOK\r\n", "\r");
+        await host.ExpectAsync("AT+UART_CUR?", "+UART_CUR:1200,8,1,0,0\r\n\r\nOK\r\n", terminator: "\r");
         Assert.True(watch.Elapsed >= PacedPipe.TimeFor(13 + 13 + 25 + 6, 1200) * 0.95, $"took {watch.Elapsed}");
     }
 
@@ -138,17 +141,17 @@ public sealed class PacingTests(ITestOutputHelper output)
     public async Task UartDef_IsKeptAcrossARestart_AndRestoreGoesBackToTheBaudOption()
     {
         int port = FreePort.Get();
-        await using var modem = await Session.StartModemAsync("Listening for a host", "--tcp", $"127.0.0.1:{port}", "--baud", "2400");
-        await using var host = await AtHost.ConnectAsync(port, Session.Timeout);
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
-        await Session.OkAsync(host, "AT+UART_DEF=57600,8,1,0,0", "\r");
+        await using var modem = await ModemProcess.StartAndWaitForAsync("Listening for a host", "--tcp", $"127.0.0.1:{port}", "--baud", "2400");
+        await using var host = await AtHost.ConnectAsync(port, LiveModem.Timeout);
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
+        await host.OkAsync("AT+UART_DEF=57600,8,1,0,0", terminator: "\r");
         await host.SendAsync("AT+RST\r");
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
-        await Session.ExpectAsync(host, "AT+UART_CUR?", "+UART_CUR:57600,8,1,0,0\r\n\r\nOK\r\n", "\r");
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
+        await host.ExpectAsync("AT+UART_CUR?", "+UART_CUR:57600,8,1,0,0\r\n\r\nOK\r\n", terminator: "\r");
 
         await host.SendAsync("AT+RESTORE\r");
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
-        await Session.ExpectAsync(host, "AT+UART_DEF?", "+UART_DEF:2400,8,1,0,0\r\n\r\nOK\r\n", "\r");
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
+        await host.ExpectAsync("AT+UART_DEF?", "+UART_DEF:2400,8,1,0,0\r\n\r\nOK\r\n", terminator: "\r");
     }
 
     /// <summary>
@@ -172,24 +175,24 @@ public sealed class PacingTests(ITestOutputHelper output)
         var serve = line.ServeAsync(new DuplexPipe(toModem.Reader, toHost.Writer), "paced", stop.Token);
         await using (var host = new AtHost(toHost.Reader.AsStream(), toModem.Writer.AsStream()))
         {
-            await Session.ExpectBytesAsync(host, "ready\r\n");
-            await Session.OkAsync(host, "AT+MQTTUSERCFG=0,1,\"paced\",\"\",\"\",0,0,\"\"", "\r");
+            await host.ExpectBytesAsync("ready\r\n");
+            await host.OkAsync("AT+MQTTUSERCFG=0,1,\"paced\",\"\",\"\",0,0,\"\"", terminator: "\r");
 
             // A CONN that waits for a CONNACK that never comes, then two lines meanwhile.
             string conn = $"AT+MQTTCONN=0,\"127.0.0.1\",{port},0,60000";
             await host.SendAsync(conn + "\r\n");
-            using var socket = await accepted.WaitAsync(Session.Timeout);
+            using var socket = await accepted.WaitAsync(LiveModem.Timeout);
             string expected = conn + "\r\n";
             for (int i = 0; i < 4; i++)
             {
                 await host.SendAsync("AT\r\n");
                 expected += "AT\r\nbusy p...\r\n";
-                Assert.Equal(AtHost.Escape(expected), AtHost.Escape(await host.ReadUntilAsync("busy p...\r\n", Session.Timeout)));
+                Assert.Equal(AtHost.Escape(expected), AtHost.Escape(await host.ReadUntilAsync("busy p...\r\n", LiveModem.Timeout)));
                 expected = "";
             }
 
             await stop.CancelAsync();
-            await serve.WaitAsync(Session.Timeout);
+            await serve.WaitAsync(LiveModem.Timeout);
         }
     }
 
@@ -204,12 +207,12 @@ public sealed class PacingTests(ITestOutputHelper output)
     private static async Task<(TimeSpan Time, int Bytes)> TimeGmrAsync(string[] extra)
     {
         int port = FreePort.Get();
-        await using var modem = await Session.StartModemAsync("Listening for a host", ["--tcp", $"127.0.0.1:{port}", .. extra]);
-        await using var host = await AtHost.ConnectAsync(port, Session.Timeout);
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
-        await Session.CommandAsync(host, "AT+GMR", "\r"); // warm
+        await using var modem = await ModemProcess.StartAndWaitForAsync("Listening for a host", ["--tcp", $"127.0.0.1:{port}", .. extra]);
+        await using var host = await AtHost.ConnectAsync(port, LiveModem.Timeout);
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
+        await host.CommandAsync("AT+GMR", terminator: "\r"); // warm
         var watch = Stopwatch.StartNew();
-        string response = await Session.CommandAsync(host, "AT+GMR", "\r");
+        string response = await host.CommandAsync("AT+GMR", terminator: "\r");
         return (watch.Elapsed, Encoding.Latin1.GetByteCount(response) + "AT+GMR\r".Length);
     }
 

@@ -26,7 +26,7 @@ public sealed class StdioTerminalTests
         Assert.True(StdioTerminal.Flags(before).Echo, "a new terminal echoes");
         await using var modem = TerminalModem.OnStdio(pty.SlavePath);
         await using var screen = new AtHost(pty.Master);
-        await screen.ReadUntilAsync("ready", Session.Timeout);
+        await screen.ReadUntilAsync("ready", LiveModem.Timeout);
         await WaitForLogAsync(modem, "stdin is a terminal");
 
         var during = StdioTerminal.Flags(TerminalModem.Settings(slave));
@@ -37,21 +37,21 @@ public sealed class StdioTerminalTests
 
         // Typed as on a keyboard: Enter is a CR.
         await screen.SendAsync("AT\r");
-        string shown = await screen.ReadUntilAsync("OK", Session.Timeout);
+        string shown = await screen.ReadUntilAsync("OK", LiveModem.Timeout);
         Assert.Equal(1, Occurrences(shown, "AT"));
 
         await screen.SendAsync("AT+GMR\r");
-        shown = await screen.ReadUntilAsync("OK", Session.Timeout);
+        shown = await screen.ReadUntilAsync("OK", LiveModem.Timeout);
         Assert.Equal(1, Occurrences(shown, "AT+GMR"));
 
         // Ctrl-Z and Ctrl-\ are bytes for the modem (a line it refuses), not a stop or a SIGQUIT.
         await screen.SendBytesAsync(new byte[] { 0x1a, 0x1c, (byte)'\r' });
-        await screen.ReadUntilAsync("ERROR", Session.Timeout);
+        await screen.ReadUntilAsync("ERROR", LiveModem.Timeout);
         await screen.SendAsync("AT\r");
-        await screen.ReadUntilAsync("OK", Session.Timeout);
+        await screen.ReadUntilAsync("OK", LiveModem.Timeout);
 
         Assert.Equal(0, Libc.Kill(modem.Pid, Libc.SigTerm));
-        Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
+        Assert.Equal(0, await modem.WaitForExitAsync(LiveModem.Timeout));
         Assert.Equal(before, TerminalModem.Settings(slave));
         Assert.Contains("SIGTERM: stopping", modem.StdErr, StringComparison.Ordinal);
     }
@@ -70,12 +70,12 @@ public sealed class StdioTerminalTests
         byte[] before = TerminalModem.Settings(slave);
         await using var modem = TerminalModem.OnStdio(pty.SlavePath);
         await using var screen = new AtHost(pty.Master);
-        await screen.ReadUntilAsync("ready", Session.Timeout);
+        await screen.ReadUntilAsync("ready", LiveModem.Timeout);
         await WaitForLogAsync(modem, "stdin is a terminal");
 
         await screen.SendBytesAsync(new byte[] { 0x03 });
 
-        Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
+        Assert.Equal(0, await modem.WaitForExitAsync(LiveModem.Timeout));
         Assert.Equal(before, TerminalModem.Settings(slave));
         Assert.Contains("SIGINT: stopping", modem.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("warn:", modem.StdErr, StringComparison.Ordinal);
@@ -99,7 +99,7 @@ public sealed class StdioTerminalTests
 
     private static async Task WaitForLogAsync(TerminalModem modem, string text)
     {
-        var deadline = DateTime.UtcNow + Session.Timeout;
+        var deadline = DateTime.UtcNow + LiveModem.Timeout;
         while (!modem.StdErr.Contains(text, StringComparison.Ordinal))
         {
             Assert.True(DateTime.UtcNow < deadline, $"no \"{text}\" in the log:\n{modem.StdErr}");

@@ -15,7 +15,7 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
     public async Task ModemState_OutlivesAHostDisconnect(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         string topic = Unique.Topic("outlive");
         await modem.ConnectLinkAsync(Unique.Id("outlive"), broker.Port);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
@@ -42,9 +42,10 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
     public async Task MessageArrivingWhileNoHostIsAttached_IsWrittenAfterTheNextReady(BrokerKind kind)
     {
         var broker = TestBroker.InModemOrShared(kind, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var proxy = TcpProxy.Start(broker.Port);
+        await using var modem = await broker.StartModemAsync();
         string topic = Unique.Topic("nohost");
-        await modem.ConnectLinkAsync(Unique.Id("nohost"), broker.Port);
+        await modem.ConnectLinkAsync(Unique.Id("nohost"), proxy.Port);
         await modem.OkAsync($"AT+MQTTSUB=0,\"{topic}\",1");
 
         await modem.DetachAsync();
@@ -53,8 +54,8 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
             await probe.PublishAsync(topic, "while away", 1, retain: false);
         }
 
-        // Give the message time to reach the modem, so it waits for the host rather than racing it.
-        await Task.Delay(500);
+        // The message has reached the modem's socket before the next host comes, so it waits for the host.
+        await proxy.WaitForPacketsToClientAsync(3, 1, LiveModem.Timeout);
         await modem.ReattachAsync(); // asserts that "ready\r\n" comes first
         await modem.ExpectBytesAsync(LiveModem.SubRecv(topic, "while away"));
     }
@@ -63,7 +64,7 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
     public async Task SecondHost_IsRefusedAndClosed_WhileTheFirstKeepsWorking()
     {
         var broker = TestBroker.InModemOrShared(BrokerKind.Embedded, mosquitto);
-        await using var modem = await LiveModem.StartAsync(broker.ModemArgs);
+        await using var modem = await broker.StartModemAsync();
         await modem.ConnectLinkAsync(Unique.Id("second"), broker.Port);
 
         await using (var intruder = await AtHost.ConnectAsync(modem.TcpPort, LiveModem.Timeout))
@@ -157,19 +158,6 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
         Assert.DoesNotContain("Listening", process.StdErr);
     }
 
-    /// <summary>Closes the host connection and waits until the modem has logged that it is gone.</summary>
-    internal static async Task DetachAndWaitAsync(LiveModem modem)
-    {
-        int before = CountDisconnects(modem.Process.StdErr);
-        await modem.Host.DisposeAsync();
-        var sw = Stopwatch.StartNew();
-        while (CountDisconnects(modem.Process.StdErr) == before)
-        {
-            Assert.True(sw.Elapsed < LiveModem.Timeout, "The modem did not notice the host leaving. Stderr:\n" + modem.Process.StdErr);
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>The modem's log lines before each refusal: which connection held the line, and since when.</summary>
     private static string BeforeRefusals(string log)
     {
@@ -206,7 +194,4 @@ public sealed class TcpListenChannelTests(MosquittoFixture mosquitto) : IClassFi
 
         return Encoding.Latin1.GetString(buffer, 0, received);
     }
-
-    private static int CountDisconnects(string stderr) =>
-        stderr.Split('\n').Count(l => l.Contains("Host ", StringComparison.Ordinal) && l.EndsWith(" disconnected", StringComparison.Ordinal));
 }

@@ -23,7 +23,7 @@ public sealed class ListenAddressTests
         await using var process = await ModemProcess.StartAsync("--embedded-broker", Invariant(port));
         await process.WaitForStdErrAsync("Embedded MQTT broker listening", LiveModem.Timeout);
 
-        var listening = ListeningSockets.Of(process.Pid);
+        var listening = TcpSockets.ListeningOf(process.Pid);
         Assert.All(listening, e => Assert.True(IPAddress.IsLoopback(e.Address), $"listens on {e}"));
         Assert.Equal(Expected((IPAddress.Loopback, port), (IPAddress.IPv6Loopback, port)), Sorted(listening));
     }
@@ -40,7 +40,7 @@ public sealed class ListenAddressTests
         await using var modem = await LiveModem.StartAsync("--embedded-broker", Invariant(brokerPort));
         await modem.ConnectLinkAsync(Unique.Id("listen"), brokerPort);
 
-        var listening = ListeningSockets.Of(modem.Process.Pid);
+        var listening = TcpSockets.ListeningOf(modem.Process.Pid);
         Assert.All(listening, e => Assert.True(IPAddress.IsLoopback(e.Address), $"listens on {e}"));
         Assert.Equal(
             Expected((IPAddress.Loopback, modem.TcpPort), (IPAddress.Loopback, brokerPort), (IPAddress.IPv6Loopback, brokerPort)),
@@ -50,7 +50,7 @@ public sealed class ListenAddressTests
     /// <summary>The end points as sorted text; IPv6 ones only where the machine has ::1.</summary>
     private static List<string> Expected(params (IPAddress Address, int Port)[] endPoints) =>
         [.. endPoints
-            .Where(e => e.Address.AddressFamily != AddressFamily.InterNetworkV6 || ListeningSockets.Ipv6LoopbackAvailable())
+            .Where(e => e.Address.AddressFamily != AddressFamily.InterNetworkV6 || TcpSockets.Ipv6LoopbackAvailable())
             .Select(e => new IPEndPoint(e.Address, e.Port).ToString())
             .Order(StringComparer.Ordinal)];
 

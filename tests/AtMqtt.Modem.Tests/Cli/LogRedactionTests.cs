@@ -19,9 +19,7 @@ public sealed class LogRedactionTests
 
         // mosquitto checks the password, proving the modem really sends the one it never logs.
         await using var mosquittoBroker = kind == BrokerKind.Mosquitto
-            ? await MosquittoBroker.StartAsync(
-                ["allow_anonymous false", $"password_file {MosquittoBroker.DirPlaceholder}/passwd"],
-                new Dictionary<string, string> { ["passwd"] = MosquittoBroker.PasswordFileLine(user, longPassword) + "\n" })
+            ? await MosquittoBroker.StartWithPasswordsAsync((user, longPassword))
             : null;
         int brokerPort = mosquittoBroker?.Port ?? FreePort.Get();
         string[] args = mosquittoBroker is null

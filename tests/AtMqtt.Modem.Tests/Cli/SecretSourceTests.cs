@@ -15,7 +15,7 @@ public sealed class SecretSourceTests : IDisposable
     private const string WrongPassword = "+CWJAP:2\r\n\r\nERROR\r\n";
     private const string NoSuchAp = "+CWJAP:3\r\n\r\nERROR\r\n";
 
-    private readonly string _dir = Session.TempDir();
+    private readonly TempDirectory _temp = new("secrets");
 
     [Theory]
     [InlineData("--wifi-file")]
@@ -27,9 +27,9 @@ public sealed class SecretSourceTests : IDisposable
         await using var modem = await ModemProcess.StartAsync(args, environment);
         await using var host = await StdioHostAsync(modem);
 
-        await Session.OkAsync(host, "AT+CWMODE=1");
-        await Session.ExpectAsync(host, "AT+CWJAP=\"home\",\"not-the-password\"", WrongPassword);
-        await Session.ExpectAsync(host, $"AT+CWJAP=\"home\",\"{password}\"", Joined);
+        await host.OkAsync("AT+CWMODE=1");
+        await host.ExpectAsync("AT+CWJAP=\"home\",\"not-the-password\"", WrongPassword);
+        await host.ExpectAsync($"AT+CWJAP=\"home\",\"{password}\"", Joined);
         Assert.DoesNotContain(password, modem.VisibleCommandLine(), StringComparison.Ordinal);
     }
 
@@ -43,9 +43,9 @@ public sealed class SecretSourceTests : IDisposable
         await using var modem = await ModemProcess.StartAsync(args, new Dictionary<string, string?> { ["ATMQTT_WIFI"] = "office:env-password" });
         await using var host = await StdioHostAsync(modem);
 
-        await Session.OkAsync(host, "AT+CWMODE=1");
-        await Session.ExpectAsync(host, "AT+CWJAP=\"office\",\"env-password\"", NoSuchAp);
-        await Session.ExpectAsync(host, $"AT+CWJAP=\"home\",\"{password}\"", Joined);
+        await host.OkAsync("AT+CWMODE=1");
+        await host.ExpectAsync("AT+CWJAP=\"office\",\"env-password\"", NoSuchAp);
+        await host.ExpectAsync($"AT+CWJAP=\"home\",\"{password}\"", Joined);
     }
 
     /// <summary>
@@ -61,23 +61,23 @@ public sealed class SecretSourceTests : IDisposable
         string pskHex = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var (wifiArgs, wifiEnvironment) = Provide(wifiSource, $"home:{password}");
         var (pskArgs, pskEnvironment) = Provide(pskSource, $"dev1:{pskHex}");
-        string transcript = Path.Combine(_dir, "session.transcript");
+        string transcript = Path.Combine(Dir, "session.transcript");
         var environment = wifiEnvironment.Concat(pskEnvironment).ToDictionary();
 
         await using var modem = await ModemProcess.StartAsync([.. wifiArgs, .. pskArgs, "--transcript", transcript], environment);
         await using (var host = await StdioHostAsync(modem))
         {
-            await Session.OkAsync(host, "AT+CWMODE=1");
-            await Session.ExpectAsync(host, $"AT+CWJAP=\"home\",\"{password}\"", Joined);
+            await host.OkAsync("AT+CWMODE=1");
+            await host.ExpectAsync($"AT+CWJAP=\"home\",\"{password}\"", Joined);
             foreach (string secret in new[] { password, pskHex, pskHex.ToUpperInvariant() })
             {
                 // Not connected: ERROR, after an echo that carries the secret back.
-                await Session.ExpectAsync(host, $"AT+MQTTPUB=0,\"t\",\"{secret}\",0,0", "\r\nERROR\r\n");
+                await host.ExpectAsync($"AT+MQTTPUB=0,\"t\",\"{secret}\",0,0", "\r\nERROR\r\n");
             }
         }
 
         // The stdio channel ends at EOF; the transcript is complete once the program has exited.
-        Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
+        Assert.Equal(0, await modem.WaitForExitAsync(LiveModem.Timeout));
         string text = await File.ReadAllTextAsync(transcript);
         Assert.Contains("AT+MQTTPUB=0,\"t\",\"***\",0,0", text, StringComparison.Ordinal);
         foreach (string secret in new[] { password, pskHex, pskHex.ToUpperInvariant() })
@@ -104,23 +104,25 @@ public sealed class SecretSourceTests : IDisposable
     [MemberData(nameof(Refused))]
     public async Task AnUnusableWifiSecret_StopsTheProgram_WithoutRepeatingIt(string[] args, string? variable, string message)
     {
-        File.WriteAllText(Path.Combine(_dir, "wifi"), "home:Secret-2\n");
-        File.WriteAllText(Path.Combine(_dir, "empty"), "");
-        File.WriteAllText(Path.Combine(_dir, "no-colon"), "Secret-5-no-colon\nhome:Secret-6\n");
+        File.WriteAllText(Path.Combine(Dir, "wifi"), "home:Secret-2\n");
+        File.WriteAllText(Path.Combine(Dir, "empty"), "");
+        File.WriteAllText(Path.Combine(Dir, "no-colon"), "Secret-5-no-colon\nhome:Secret-6\n");
         var environment = new Dictionary<string, string?> { ["ATMQTT_WIFI"] = variable };
-        await using var modem = await ModemProcess.StartAsync([.. args.Select(a => a.Replace("{dir}", _dir, StringComparison.Ordinal))], environment);
+        await using var modem = await ModemProcess.StartAsync([.. args.Select(a => a.Replace("{dir}", Dir, StringComparison.Ordinal))], environment);
 
-        Assert.Equal(2, await modem.WaitForExitAsync(Session.Timeout));
+        Assert.Equal(2, await modem.WaitForExitAsync(LiveModem.Timeout));
         Assert.Contains(message, modem.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("Secret-", modem.StdErr, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
+
+    private string Dir => _temp.FullName;
 
     private static async Task<AtHost> StdioHostAsync(ModemProcess modem)
     {
         var host = modem.CreateStdioHost();
-        await Session.ExpectBytesAsync(host, "ready\r\n");
+        await host.ExpectBytesAsync("ready\r\n");
         return host;
     }
 
@@ -134,7 +136,7 @@ public sealed class SecretSourceTests : IDisposable
 
         if (source.EndsWith("-file", StringComparison.Ordinal))
         {
-            string file = Path.Combine(_dir, source.TrimStart('-'));
+            string file = Path.Combine(Dir, source.TrimStart('-'));
             File.WriteAllText(file, value + "\n");
             return ([source, file], []);
         }

@@ -14,16 +14,16 @@ public sealed class ShutdownTests
     public async Task AStopWithALinkUp_LogsAtInformationOnly(int signal)
     {
         int brokerPort = FreePort.Get();
-        await using var modem = await ModemProcess.StartAsync("--embedded-broker", Session.Invariant(brokerPort));
+        await using var modem = await ModemProcess.StartAsync("--embedded-broker", brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var host = modem.CreateStdioHost();
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
-        await modem.WaitForStdErrAsync("Embedded MQTT broker listening", Session.Timeout);
-        await Session.ConnectAsync(host, Unique.Id("shutdown"), brokerPort);
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
+        await modem.WaitForStdErrAsync("Embedded MQTT broker listening", LiveModem.Timeout);
+        await host.ConnectLinkAsync(Unique.Id("shutdown"), brokerPort);
 
         // stdin stays open: the signal alone has to end the session.
         Assert.Equal(0, AtMqtt.Cli.Channels.Libc.Kill(modem.Pid, signal));
 
-        Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
+        Assert.Equal(0, await modem.WaitForExitAsync(LiveModem.Timeout));
         string log = modem.StdErr;
         Assert.Contains(signal == 15 ? "info: AtMqtt[0] SIGTERM: stopping" : "info: AtMqtt[0] SIGINT: stopping", log, StringComparison.Ordinal);
         Assert.Contains("Link cut without a DISCONNECT (the modem stopped)", log, StringComparison.Ordinal);

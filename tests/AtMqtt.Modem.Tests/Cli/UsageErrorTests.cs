@@ -73,7 +73,8 @@ public sealed partial class UsageErrorTests
     [MemberData(nameof(BadValues))]
     public async Task ABadValue_ExitsWith2_NamingTheOption(string option, string[] args)
     {
-        string notPem = Path.Combine(Session.TempDir(), "not-pem.txt");
+        using var dir = new TempDirectory("options");
+        string notPem = dir.PathOf("not-pem.txt");
         await File.WriteAllTextAsync(notPem, "neither a certificate nor a key\n");
         var (code, stdout, stderr) = await RunAsync([.. args.Select(a => a == NotPem ? notPem : a)]);
 
@@ -120,13 +121,13 @@ public sealed partial class UsageErrorTests
         holder.Listen();
         int port = ((IPEndPoint)holder.LocalEndPoint!).Port;
 
-        var (code, stdout, stderr) = await RunAsync(option == "--tcp" ? ["--tcp", $"127.0.0.1:{port}"] : ["--embedded-broker", Session.Invariant(port)]);
+        var (code, stdout, stderr) = await RunAsync(option == "--tcp" ? ["--tcp", $"127.0.0.1:{port}"] : ["--embedded-broker", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
         Assert.True(code == 2, $"exit code {code}; stderr:\n{stderr}");
         Assert.Equal("", stdout);
         string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith(option + ":", line, StringComparison.Ordinal);
-        Assert.Contains(Session.Invariant(port), line, StringComparison.Ordinal);
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), line, StringComparison.Ordinal);
         Assert.Contains("in use", line, StringComparison.Ordinal);
         if (option == "--embedded-broker")
         {
@@ -144,7 +145,7 @@ public sealed partial class UsageErrorTests
 
         Assert.True(code == 2, $"exit code {code}; stderr:\n{stderr}");
         Assert.Contains($"127.0.0.1:{first.TcpPort} is in use", stderr, StringComparison.Ordinal);
-        Assert.Single(ListeningSockets.Of(first.Process.Pid), e => e.Port == first.TcpPort);
+        Assert.Single(TcpSockets.ListeningOf(first.Process.Pid), e => e.Port == first.TcpPort);
     }
 
     /// <summary>The options <c>--help</c> lists, but its own.</summary>
@@ -155,7 +156,7 @@ public sealed partial class UsageErrorTests
     {
         await using var modem = await ModemProcess.StartAsync(args);
         var stdout = new StreamReader(modem.Stdout).ReadToEndAsync();
-        int code = await modem.WaitForExitAsync(Session.Timeout);
+        int code = await modem.WaitForExitAsync(LiveModem.Timeout);
         return (code, await stdout, modem.StdErr);
     }
 

@@ -104,8 +104,9 @@ public class AtHostTests
     public async Task ConnectAsync_RetriesUntilListenerAppears()
     {
         var port = FreePort.Get();
-        var connect = AtHost.ConnectAsync(port, Short);
-        await Task.Delay(400);
+        var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connect = AtHost.ConnectAsync(port, Short, () => refused.TrySetResult());
+        await refused.Task.WaitAsync(Short);
         await using var server = new FakeModemServer(scripted: true, port);
         await using var host = await connect;
 

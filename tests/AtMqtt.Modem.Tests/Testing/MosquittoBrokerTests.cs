@@ -92,9 +92,7 @@ public class MosquittoBrokerTests
     [Fact]
     public async Task ExtraConfig_PasswordFileIsReadableAndEnforced()
     {
-        await using var broker = await MosquittoBroker.StartAsync(
-            ["allow_anonymous false", $"password_file {MosquittoBroker.DirPlaceholder}/passwd"],
-            new Dictionary<string, string> { ["passwd"] = MosquittoBroker.PasswordFileLine("user", "s3cret") + "\n" });
+        await using var broker = await MosquittoBroker.StartWithPasswordsAsync(("user", "s3cret"));
 
         await using (var ok = await MqttProbe.ConnectAsync(broker.Host, broker.Port, username: "user", password: "s3cret"))
         {

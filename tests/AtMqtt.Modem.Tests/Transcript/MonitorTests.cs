@@ -54,8 +54,8 @@ public sealed class MonitorTests
         // stdin is /dev/null: the host attaches, gets ready, and leaves at once.
         await using var modem = TerminalModem.OnStderr(pty.SlavePath, environment, "--monitor");
         await using var screen = new AtHost(pty.Master);
-        string shown = await screen.ReadUntilAsync("host detached", Session.Timeout);
-        Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
+        string shown = await screen.ReadUntilAsync("host detached", LiveModem.Timeout);
+        Assert.Equal(0, await modem.WaitForExitAsync(LiveModem.Timeout));
 
         Assert.Contains("m>h ready", shown, StringComparison.Ordinal);
         if (noColor)
@@ -74,11 +74,11 @@ public sealed class MonitorTests
     {
         await using var modem = await ModemProcess.StartAsync("--monitor");
         await using var host = modem.CreateStdioHost();
-        await host.ReadUntilAsync("ready\r\n", Session.Timeout);
+        await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout);
         await host.SendAsync("AT\r\n");
-        await host.ReadUntilAsync("OK\r\n", Session.Timeout);
+        await host.ReadUntilAsync("OK\r\n", LiveModem.Timeout);
         modem.Stdin.Close();
-        Assert.Equal(0, await modem.WaitForExitAsync(Session.Timeout));
+        Assert.Equal(0, await modem.WaitForExitAsync(LiveModem.Timeout));
 
         Assert.Contains(" h>m AT\\r\\n", modem.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b", modem.StdErr, StringComparison.Ordinal);

@@ -22,47 +22,47 @@ public sealed partial class TranscriptTests
         string longPassword = "Long-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
         string wifiPassword = "Wifi-" + Guid.NewGuid().ToString("N");
         string pskHex = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        string file = Path.Combine(Session.TempDir(), "session.transcript");
+        using var dir = new TempDirectory("transcript");
+        string file = dir.PathOf("session.transcript");
         int channelPort = FreePort.Get();
         int brokerPort = FreePort.Get();
         var start = DateTime.UtcNow;
 
-        await using var modem = await Session.StartModemAsync("Listening for a host",
-            "--tcp", $"127.0.0.1:{channelPort}", "--embedded-broker", Session.Invariant(brokerPort),
-            "--transcript", file, "--monitor", "--wifi", $"home:{wifiPassword}", "--psk", $"dev1:{pskHex}");
+        await using var modem = await ModemProcess.StartAndWaitForAsync("Listening for a host", "--tcp", $"127.0.0.1:{channelPort}", "--embedded-broker", brokerPort.ToString(CultureInfo.InvariantCulture), "--transcript", file, "--monitor", "--wifi", $"home:{wifiPassword}", "--psk", $"dev1:{pskHex}");
         var sent = new StringBuilder();
         var received = new StringBuilder();
-        await using (var host = await AtHost.ConnectAsync(channelPort, Session.Timeout))
+        await using (var host = await AtHost.ConnectAsync(channelPort, LiveModem.Timeout))
         {
             async Task<string> Command(string line)
             {
                 sent.Append(line).Append("\r\n");
-                string response = await host.CommandAsync(line, Session.Timeout);
+                string response = await host.CommandAsync(line);
                 received.Append(response);
                 return response;
             }
 
-            received.Append(await host.ReadUntilAsync("ready\r\n", Session.Timeout));
+            received.Append(await host.ReadUntilAsync("ready\r\n", LiveModem.Timeout));
             await Command("AT");
             await Command("AT+CWMODE=1");
             Assert.EndsWith("OK\r\n", await Command($"AT+CWJAP=\"home\",\"{wifiPassword}\""), StringComparison.Ordinal);
             await Command($"AT+MQTTUSERCFG=0,1,\"transcript\",\"user\",\"{password}\",0,0,\"\"");
 
-            // The long password in two writes, far enough apart to land in two reads.
+            // The long password in two writes that land in two reads: the second is sent once the modem has
+            // read the first (its socket's receive queue is empty).
             string longCommand = $"AT+MQTTLONGPASSWORD=0,{longPassword.Length}";
             sent.Append(longCommand).Append("\r\n");
             await host.SendAsync(longCommand + "\r\n");
-            received.Append(await host.ReadUntilAsync("\r\n>", Session.Timeout));
+            received.Append(await host.ReadUntilAsync("\r\n>", LiveModem.Timeout));
             sent.Append(longPassword);
             await host.SendAsync(longPassword[..20]);
-            await Task.Delay(150);
+            await Poll.UntilAsync(() => TcpSockets.ReceiveQueue(channelPort) == 0, "the modem reads the first part of the password");
             await host.SendAsync(longPassword[20..]);
-            received.Append(await host.ReadUntilAsync("\r\nOK\r\n", Session.Timeout));
+            received.Append(await host.ReadUntilAsync("\r\nOK\r\n", LiveModem.Timeout));
 
             Assert.EndsWith("OK\r\n", await Command($"AT+MQTTCONN=0,\"127.0.0.1\",{brokerPort},0"), StringComparison.Ordinal);
             await Command("AT+MQTTSUB=0,\"transcript/#\",0");
             await Command($"AT+MQTTPUB=0,\"transcript/key\",\"{pskHex}\",0,0");
-            received.Append(await host.ReadUntilAsync($"{pskHex}\r\n", Session.Timeout));
+            received.Append(await host.ReadUntilAsync($"{pskHex}\r\n", LiveModem.Timeout));
 
             // Binary data: shown escaped, byte for byte.
             byte[] raw = [(byte)'*', 0x00, 0x1B, (byte)'\\', 0xFF, (byte)'\t'];
@@ -70,15 +70,15 @@ public sealed partial class TranscriptTests
             string pubRaw = $"AT+MQTTPUBRAW=0,\"transcript/raw\",{raw.Length},0,0";
             sent.Append(pubRaw).Append("\r\n").Append(rawText);
             await host.SendAsync(pubRaw + "\r\n");
-            received.Append(await host.ReadUntilAsync("\r\n>", Session.Timeout));
+            received.Append(await host.ReadUntilAsync("\r\n>", LiveModem.Timeout));
             await host.SendBytesAsync(raw);
-            received.Append(await host.ReadUntilAsync("+MQTTPUBRAW:OK\r\n", Session.Timeout));
-            received.Append(await host.ReadUntilAsync($"{rawText}\r\n", Session.Timeout));
+            received.Append(await host.ReadUntilAsync("+MQTTPUBRAW:OK\r\n", LiveModem.Timeout));
+            received.Append(await host.ReadUntilAsync($"{rawText}\r\n", LiveModem.Timeout));
             await Command("AT+MQTTCLEAN=0");
         }
 
-        await modem.WaitForStdErrAsync("host detached", Session.Timeout);
-        Assert.Equal(0, await Session.StopAsync(modem));
+        await modem.WaitForStdErrAsync("host detached", LiveModem.Timeout);
+        Assert.Equal(0, await modem.TerminateAsync());
         var end = DateTime.UtcNow;
         string transcript = await File.ReadAllTextAsync(file);
 

@@ -12,7 +12,7 @@ namespace AtMqtt.Core.Tests.Mqtt.Transport;
 /// TLS-PSK listeners of its own; WebSocket through a loopback bridge), and the connected line and
 /// state query show the scheme number.
 /// </summary>
-public sealed class SchemeTests(TlsBroker tls) : IClassFixture<TlsBroker>
+public sealed class SchemeTests(TlsMosquittoFixture tls) : IClassFixture<TlsMosquittoFixture>
 {
     [Theory]
     [InlineData("esp-at", 10)]
@@ -70,7 +70,7 @@ public sealed class SchemeTests(TlsBroker tls) : IClassFixture<TlsBroker>
         await trusting.CommandAsync($"AT+MQTTUSERCFG=0,3,\"{Unique.Id("tls3")}\",\"\",\"\",0,0,\"\"", Ok);
         await trusting.CommandAsync("AT+MQTTSNI=0,\"broker.example.com\"", Ok);
         await trusting.CommandAsync(connect, "+MQTTDISCONNECTED:0\r\n" + Err(0x010a6052));
-        await trusting.CommandAsync("AT+MQTTSNI=0,\"localhost\"", Ok);
+        await trusting.CommandAsync($"AT+MQTTSNI=0,\"{Pki.BrokerName}\"", Ok);
         await trusting.CommandAsync(connect, connected);
         await trusting.CommandAsync("AT+MQTTCLEAN=0", Ok);
     }
@@ -106,14 +106,14 @@ public sealed class SchemeTests(TlsBroker tls) : IClassFixture<TlsBroker>
     [Fact]
     public async Task Esp_at_scheme_7_is_websocket_over_tls()
     {
-        await using var bridge = new WebSocketBridge(tls.Port, tls.Certificate);
+        await using var bridge = new WebSocketBridge(tls.Port, tls.ServerIp.ForServer());
         await using var m = await StartAsync(Dialect.EspAt());
         await m.CommandAsync($"AT+MQTTUSERCFG=0,7,\"{Unique.Id("wss")}\",\"\",\"\",0,0,\"/ws\"", Ok);
-        await m.CommandAsync("AT+MQTTSNI=0,\"localhost\"", Ok);
+        await m.CommandAsync($"AT+MQTTSNI=0,\"{Pki.BrokerName}\"", Ok);
         await m.CommandAsync($"AT+MQTTCONN=0,\"127.0.0.1\",{bridge.Port},0",
             $"+MQTTCONNECTED:0,7,\"127.0.0.1\",\"{bridge.Port}\",\"/ws\",0\r\n" + Ok);
         Assert.Equal("/ws", bridge.RequestPath);
-        Assert.Equal("localhost", bridge.ServerName);
+        Assert.Equal(Pki.BrokerName, bridge.ServerName);
         await RoundTripAsync(m);
         await m.CommandAsync("AT+MQTTCLEAN=0", Ok);
     }
@@ -140,7 +140,7 @@ public sealed class SchemeTests(TlsBroker tls) : IClassFixture<TlsBroker>
     [Fact]
     public async Task Wrong_psk_fails_the_handshake()
     {
-        var wrong = new TlsCredentials { Psk = new PskKey(TlsBroker.PskIdentity, [1, 2, 3, 4]) };
+        var wrong = new TlsCredentials { Psk = new PskKey(TlsMosquittoFixture.Identity, [1, 2, 3, 4]) };
         await using var m = await StartAsync(new ModemOptions { Dialect = Dialect.Seed, Credentials = wrong });
         await m.SysLogOnAsync();
         await m.CommandAsync($"AT+MQTTUSERCFG=0,2,\"{Unique.Id("psk")}\",\"\",\"\",0,0,\"\"", Ok);

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using AtMqtt.Core.Mqtt.Transport;
 
-namespace AtMqtt.EndToEnd.Tests.Tls.Support;
+namespace AtMqtt.Testing;
 
 /// <summary>A certificate with its private key, and both as PEM text (what mosquitto and the modem's options read).</summary>
 public sealed class Issued
 {
+    /// <summary>Wraps <paramref name="certificate"/>, which must carry its ECDSA private key.</summary>
     public Issued(X509Certificate2 certificate)
     {
         Certificate = certificate;
@@ -18,8 +20,10 @@ public sealed class Issued
     /// <summary>With its private key.</summary>
     public X509Certificate2 Certificate { get; }
 
+    /// <summary>The certificate as PEM text.</summary>
     public string CertificatePem { get; }
 
+    /// <summary>The private key as PKCS#8 PEM text.</summary>
     public string KeyPem { get; }
 
     /// <summary>The base64 body of the private key PEM, without its armour lines (what must never reach a log).</summary>
@@ -44,10 +48,13 @@ public sealed class Pki
         Name = name;
     }
 
+    /// <summary>The CA's own (self-signed) certificate and key.</summary>
     public Issued Ca { get; }
 
+    /// <summary>The CA's common name.</summary>
     public string Name { get; }
 
+    /// <summary>A new CA named <paramref name="name"/>, valid from two days ago for sixty days.</summary>
     public static Pki Create(string name)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -75,6 +82,17 @@ public sealed class Pki
 
         return Issue($"CN={commonName}", "1.3.6.1.5.5.7.3.1", san.Build());
     }
+
+    /// <summary>
+    /// What an in-process modem is provisioned with, as <c>--ca</c> and <c>--client-cert</c>/<c>--client-key</c>
+    /// would load it: <paramref name="ca"/>'s certificate as the only trust anchor (null: the system store) and
+    /// <paramref name="client"/> as the client certificate.
+    /// </summary>
+    public static TlsCredentials Credentials(Pki? ca = null, Issued? client = null) => new()
+    {
+        TrustedCa = ca is null ? null : [X509Certificate2.CreateFromPem(ca.Ca.CertificatePem)],
+        ClientCertificate = client is null ? null : X509Certificate2.CreateFromPem(client.CertificatePem, client.KeyPem),
+    };
 
     /// <summary>A client certificate (clientAuth) signed by this CA.</summary>
     public Issued Client(string commonName) => Issue($"CN={commonName}", "1.3.6.1.5.5.7.3.2", null);

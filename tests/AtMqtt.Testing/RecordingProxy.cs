@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace AtMqtt.EndToEnd.Tests.Tls.Support;
+namespace AtMqtt.Testing;
 
 /// <summary>What a TLS client offered in its ClientHello.</summary>
 /// <param name="ServerName">The SNI host name, or null when the extension was absent.</param>
@@ -26,6 +26,7 @@ public sealed class RecordingProxy : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly Task _accept;
 
+    /// <summary>Listens on a free loopback port and relays to 127.0.0.1:<paramref name="upstreamPort"/>.</summary>
     public RecordingProxy(int upstreamPort)
     {
         _upstreamPort = upstreamPort;
@@ -38,6 +39,7 @@ public sealed class RecordingProxy : IAsyncDisposable
     /// <summary>The <see cref="ClientHello.ServerName"/> recorded when the first record was not a ClientHello.</summary>
     public const string NotAClientHello = "(not a ClientHello)";
 
+    /// <summary>The loopback port the client is told to connect to.</summary>
     public int Port { get; }
 
     /// <summary>The next ClientHello seen (in connection order).</summary>
@@ -114,6 +116,7 @@ public sealed class RecordingProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops listening; relayed connections end with it.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

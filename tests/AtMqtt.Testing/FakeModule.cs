@@ -1,22 +1,26 @@
 using System.IO.Pipelines;
 using System.Text;
+using AtMqtt.Client;
 using Xunit;
 
-namespace AtMqtt.Client.Tests.Harness;
+namespace AtMqtt.Testing;
 
 /// <summary>
-/// A scripted module: the test reads what the client sends and writes exactly the bytes a real module
-/// (with its quirks) would answer. The client's reads can be cut into pieces of at most <see cref="MaxChunk"/>
-/// bytes, so every line can be made to arrive split across reads.
+/// A scripted module for an <see cref="AtMqttClient"/>: the test reads what the client sends and writes
+/// exactly the bytes a real module (with its quirks: no echo off, lines ended by a lone CR, URCs anywhere)
+/// would answer. The client's reads can be cut into pieces of at most <see cref="MaxChunk"/> bytes, so every
+/// line can be made to arrive split across reads.
 /// </summary>
 public sealed class FakeModule : IAsyncDisposable
 {
+    /// <summary>How long a read of what the client sends waits.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private readonly Pipe _toClient = new();
     private readonly Pipe _fromClient = new();
     private readonly List<byte> _received = [];
 
+    /// <summary>A module with nothing said yet.</summary>
     public FakeModule() => ClientStream = new DuplexStream(_toClient.Reader.AsStream(), _fromClient.Writer.AsStream(), () => MaxChunk);
 
     /// <summary>The stream to give the client.</summary>
@@ -53,6 +57,7 @@ public sealed class FakeModule : IAsyncDisposable
         await SendBytesAsync(Encoding.UTF8.GetBytes(text));
     }
 
+    /// <summary>Writes raw bytes to the client.</summary>
     public async Task SendBytesAsync(byte[] bytes)
     {
         await _toClient.Writer.WriteAsync(bytes);
@@ -176,6 +181,7 @@ public sealed class FakeModule : IAsyncDisposable
     /// <summary>Closes the module's side: the client sees the end of its stream.</summary>
     public Task CloseAsync() => _toClient.Writer.CompleteAsync().AsTask();
 
+    /// <summary>Ends both directions.</summary>
     public async ValueTask DisposeAsync()
     {
         await _toClient.Writer.CompleteAsync();

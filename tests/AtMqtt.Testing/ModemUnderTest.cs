@@ -1,18 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Pipelines;
-using System.Text;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Mqtt.Transport;
 using Xunit;
 
-namespace AtMqtt.EndToEnd.Tests.Tls.Support;
+namespace AtMqtt.Testing;
 
 /// <summary>
-/// The real modem, either in this process (a <see cref="Modem"/> over in-memory pipes, its logs captured)
-/// or as the atmqtt program on stdio (so the command-line options are what provisions it). Either way an
-/// <see cref="AtHost"/> talks to it and the opening <c>ready</c> has been consumed.
+/// The real modem with a host attached, either in this process (an <see cref="InMemoryModem"/> whose logs
+/// are captured at every level) or as the atmqtt program on stdio (so that its command-line options are
+/// what provisions it). Either way an <see cref="AtHost"/> talks to it, the opening <c>ready</c> has been
+/// read, and the same AT helpers (dialect-aware) apply.
 /// </summary>
 public sealed class ModemUnderTest : IAsyncDisposable
 {
@@ -22,43 +21,30 @@ public sealed class ModemUnderTest : IAsyncDisposable
     /// <summary>A failing AT+MQTTCONN must answer within this (its own default timeout is 15 s).</summary>
     public static readonly TimeSpan FailFast = TimeSpan.FromSeconds(5);
 
-    private readonly Modem? _modem;
-    private readonly Task _run = Task.CompletedTask;
-    private readonly CapturingLoggerFactory? _logs;
-    private readonly ModemProcess? _process;
+    private readonly InMemoryModem? _inMemory;
+    private readonly LogCapture? _logs;
 
-    private ModemUnderTest(Dialect dialect, AtHost host, Modem? modem, Task run, CapturingLoggerFactory? logs, ModemProcess? process)
-    {
-        Dialect = dialect;
-        Host = host;
-        _modem = modem;
-        _run = run;
-        _logs = logs;
-        _process = process;
-    }
+    private ModemUnderTest(Dialect dialect, AtHost host, InMemoryModem? inMemory = null, LogCapture? logs = null, ModemProcess? process = null) =>
+        (Dialect, Host, _inMemory, _logs, Process) = (dialect, host, inMemory, logs, process);
 
+    /// <summary>The dialect the modem speaks.</summary>
     public Dialect Dialect { get; }
 
+    /// <summary>The host attached to the modem.</summary>
     public AtHost Host { get; }
 
     /// <summary>The program (<see cref="ProcessAsync(string[])"/>); null in process.</summary>
-    public ModemProcess? Process => _process;
+    public ModemProcess? Process { get; }
 
     /// <summary>Everything logged so far: the captured log (in process) or the program's stderr.</summary>
-    public string Logs => _logs?.Text ?? _process!.StdErr;
+    public string Logs => _logs?.Text ?? Process!.StdErr;
 
     /// <summary>A <see cref="Modem"/> in this process, provisioned with <paramref name="credentials"/>; every log level captured.</summary>
     public static async Task<ModemUnderTest> InProcessAsync(Dialect dialect, TlsCredentials? credentials = null)
     {
-        var toModem = new Pipe();
-        var fromModem = new Pipe();
-        var logs = new CapturingLoggerFactory();
-        var modem = new Modem(new ModemOptions { Dialect = dialect, Credentials = credentials ?? TlsCredentials.None, LoggerFactory = logs });
-        var run = modem.RunAsync(new DuplexPipe(toModem.Reader, fromModem.Writer));
-        var host = new AtHost(fromModem.Reader.AsStream(), toModem.Writer.AsStream());
-        var m = new ModemUnderTest(dialect, host, modem, run, logs, null);
-        await m.ExpectReadyAsync();
-        return m;
+        var logs = new LogCapture();
+        var modem = await InMemoryModem.StartAsync(new ModemOptions { Dialect = dialect, Credentials = credentials ?? TlsCredentials.None, LoggerFactory = logs });
+        return new ModemUnderTest(dialect, modem.Host, modem, logs);
     }
 
     /// <summary>The atmqtt program on stdio with <paramref name="args"/> (add <c>--dialect esp-at</c> yourself).</summary>
@@ -69,10 +55,10 @@ public sealed class ModemUnderTest : IAsyncDisposable
     {
         var process = await ModemProcess.StartAsync(args, environment);
         var dialect = args.Contains("esp-at") ? Dialect.EspAt() : Dialect.Seed;
-        var m = new ModemUnderTest(dialect, process.CreateStdioHost(), null, Task.CompletedTask, null, process);
+        var m = new ModemUnderTest(dialect, process.CreateStdioHost(), process: process);
         try
         {
-            await m.ExpectReadyAsync();
+            await m.Host.ExpectBytesAsync("ready\r\n", Timeout);
         }
         catch
         {
@@ -87,42 +73,27 @@ public sealed class ModemUnderTest : IAsyncDisposable
     public Task<string> CommandAsync(string line, TimeSpan? timeout = null) => Host.CommandAsync(line, timeout ?? Timeout);
 
     /// <summary>Sends <paramref name="line"/> and asserts the exact bytes: its echo, then <paramref name="response"/>.</summary>
-    public async Task ExpectAsync(string line, string response, TimeSpan? timeout = null)
-    {
-        string actual = await CommandAsync(line, timeout);
-        Assert.Equal(AtHost.Escape(line + "\r\n" + response), AtHost.Escape(actual));
-    }
+    public Task ExpectAsync(string line, string response, TimeSpan? timeout = null) => Host.ExpectAsync(line, response, timeout ?? Timeout);
 
-    public Task OkAsync(string line) => ExpectAsync(line, "\r\nOK\r\n");
+    /// <summary>Asserts that <paramref name="line"/> answers exactly its echo and <c>\r\nOK\r\n</c>.</summary>
+    public Task OkAsync(string line) => Host.OkAsync(line, Timeout);
 
     /// <summary>
     /// Sends <paramref name="line"/> and asserts that exactly its echo and <paramref name="response"/> arrive,
-    /// and nothing more for a moment (for responses with more than one final result, like AT+RST's OK and ready).
+    /// then that <c>AT</c> answers its own echo and <c>OK</c> at once: nothing else came in between (for
+    /// responses with more than one final result, like AT+RST's OK and ready).
     /// </summary>
     public async Task ExpectExactlyAsync(string line, string response)
     {
-        string expected = line + "\r\n" + response;
         await Host.SendAsync(line + "\r\n");
-        string actual;
-        try
-        {
-            actual = Encoding.Latin1.GetString(await Host.ReadExactlyAsync(Encoding.UTF8.GetByteCount(expected), Timeout));
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"Expected \"{AtHost.Escape(expected)}\". {ex.Message}", ex);
-        }
+        await Host.ExpectBytesAsync(AtHost.Wire(line + "\r\n") + response, Timeout);
 
-        actual += await Host.DrainAsync(TimeSpan.FromMilliseconds(300));
-        Assert.Equal(AtHost.Escape(expected), AtHost.Escape(actual));
+        // The marker's answer proves that the modem had written all it would about the line before.
+        await OkAsync("AT");
     }
 
     /// <summary>Waits for exactly <paramref name="expected"/> (an unsolicited line) and consumes it.</summary>
-    public async Task ExpectUrcAsync(string expected)
-    {
-        var bytes = await Host.ReadExactlyAsync(Encoding.UTF8.GetByteCount(expected), Timeout);
-        Assert.Equal(AtHost.Escape(expected), AtHost.Escape(Encoding.Latin1.GetString(bytes)));
-    }
+    public Task ExpectUrcAsync(string expected) => Host.ExpectBytesAsync(expected, Timeout);
 
     /// <summary>AT+MQTTUSERCFG with the scheme, a client id and the WebSocket path.</summary>
     public Task UserCfgAsync(int scheme, string clientId, string path = "") =>
@@ -155,9 +126,9 @@ public sealed class ModemUnderTest : IAsyncDisposable
     /// <summary>Waits until the logs contain <paramref name="text"/> (stderr of a process arrives asynchronously).</summary>
     public async Task<string> LogContainsAsync(string text)
     {
-        if (_process is not null)
+        if (Process is not null)
         {
-            return await _process.WaitForStdErrAsync(text, Timeout);
+            return await Process.WaitForStdErrAsync(text, Timeout);
         }
 
         string logs = Logs;
@@ -187,36 +158,49 @@ public sealed class ModemUnderTest : IAsyncDisposable
         Assert.Equal("from-modem", message.PayloadText);
     }
 
+    /// <summary>
+    /// A link (reconnect=1) with a subscription to <paramref name="topic"/> outlives a restart of
+    /// <paramref name="broker"/>: exactly <c>+MQTTDISCONNECTED</c>, then <c>+MQTTCONNECTED</c> to
+    /// <paramref name="port"/>, then a message published to the topic arrives.
+    /// </summary>
+    public async Task AssertLinkComesBackAfterARestartAsync(MosquittoBroker broker, int scheme, int port, string topic)
+    {
+        await broker.RestartAsync();
+        await ExpectUrcAsync("+MQTTDISCONNECTED:0\r\n");
+        await ExpectUrcAsync(ConnectedLine(scheme, port, reconnect: 1) + "\r\n");
+        await using var probe = await MqttProbe.ConnectAsync(FreePort.Host, broker.Port);
+        await probe.PublishAsync(topic, "back", qos: 1);
+        await ExpectUrcAsync($"+MQTTSUBRECV:0,\"{topic}\",4,back\r\n");
+    }
+
+    /// <summary>After a failure: answers AT, forgets the link, and still connects with <paramref name="scheme"/> to <paramref name="port"/>.</summary>
+    public async Task AssertHealthyAsync(int scheme, int port, string path = "")
+    {
+        await OkAsync("AT");
+        await OkAsync("AT+MQTTCLEAN=0");
+        await UserCfgAsync(scheme, Unique.Id("healthy"), path);
+        await ConnectAsync(scheme, port, path);
+        await OkAsync("AT+MQTTCLEAN=0");
+    }
+
+    /// <summary>Detaches the host and stops the modem (in process) or kills the program.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Host.DisposeAsync();
-        if (_modem is not null)
+        if (_inMemory is not null)
         {
-            try
-            {
-                await _run.WaitAsync(TimeSpan.FromSeconds(5));
-            }
-            catch (TimeoutException)
-            {
-            }
-
-            await _modem.DisposeAsync();
+            await _inMemory.DisposeAsync();
+        }
+        else
+        {
+            await Host.DisposeAsync();
         }
 
-        if (_process is not null)
+        if (Process is not null)
         {
-            await _process.DisposeAsync();
+            await Process.DisposeAsync();
         }
     }
 
     private static string ConnLine(int port, int reconnect = 0) =>
         string.Create(CultureInfo.InvariantCulture, $"AT+MQTTCONN=0,\"{FreePort.Host}\",{port},{reconnect}");
-
-    private async Task ExpectReadyAsync()
-    {
-        var ready = await Host.ReadExactlyAsync(7, Timeout);
-        Assert.Equal("ready\\r\\n", AtHost.Escape(Encoding.Latin1.GetString(ready)));
-    }
-
-    private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }

@@ -2,15 +2,16 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace AtMqtt.Modem.Tests.Support;
+namespace AtMqtt.Testing;
 
-/// <summary>The TCP sockets a process listens on, read from /proc (Linux), as <c>ss -ltnp</c> shows them.</summary>
-public static class ListeningSockets
+/// <summary>TCP sockets as the kernel sees them, read from /proc (Linux), as <c>ss -tnp</c> shows them.</summary>
+public static class TcpSockets
 {
     private const string ListenState = "0A";
+    private const string EstablishedState = "01";
 
     /// <summary>Local end points of the LISTEN sockets whose descriptors <paramref name="pid"/> holds.</summary>
-    public static List<IPEndPoint> Of(int pid)
+    public static List<IPEndPoint> ListeningOf(int pid)
     {
         var inodes = new HashSet<string>(StringComparer.Ordinal);
         foreach (string fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
@@ -52,6 +53,43 @@ public static class ListeningSockets
         }
 
         return listening;
+    }
+
+    /// <summary>
+    /// Bytes received but not yet read by its owner on the established loopback connection whose local port is
+    /// <paramref name="localPort"/> (the server's end, on a listening port): 0 once the program has read all the
+    /// test sent it. On loopback a send lands in this queue before it returns.
+    /// </summary>
+    public static int ReceiveQueue(int localPort) => Queues(localPort).Receive;
+
+    /// <summary>
+    /// Bytes written but not yet taken by the peer on the established loopback connection whose local port is
+    /// <paramref name="localPort"/>: more than 0 once the peer stopped reading and its buffers are full.
+    /// </summary>
+    public static int SendQueue(int localPort) => Queues(localPort).Send;
+
+    private static (int Send, int Receive) Queues(int localPort)
+    {
+        foreach (string table in (string[])["/proc/net/tcp", "/proc/net/tcp6"])
+        {
+            if (!File.Exists(table))
+            {
+                continue;
+            }
+
+            foreach (string line in File.ReadLines(table).Skip(1))
+            {
+                string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 4 && f[3] == EstablishedState && ParseEndPoint(f[1]).Port == localPort)
+                {
+                    // "tx_queue:rx_queue", in hex.
+                    string[] queues = f[4].Split(':');
+                    return (int.Parse(queues[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture), int.Parse(queues[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No established TCP connection on local port {localPort}");
     }
 
     /// <summary>True if this machine can bind [::1] (IPv6 on, loopback configured).</summary>
