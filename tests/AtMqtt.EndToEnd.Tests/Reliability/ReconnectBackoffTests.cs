@@ -28,6 +28,9 @@ public sealed class ReconnectBackoffTests(MosquittoFixture mosquitto, ITestOutpu
         double[] expected = [1, 2, 4, 8, 16, 30];
         await Poll.UntilAsync(() => proxy.AcceptCount >= 1 + expected.Length, () => $"only {proxy.AcceptCount - 1} attempts", TimeSpan.FromSeconds(75));
 
+        // The modem logs an attempt once it has failed, a moment after the proxy accepted it.
+        await modem.Process.WaitForStdErrAsync("Reconnect attempt ", expected.Length);
+
         // The schedule by the modem's own clock (its log: the drop, then each attempt as it fails at
         // once), so that a loaded test process cannot blur it; the proxy saw the same attempts.
         var attempts = proxy.Accepts.Skip(1).ToList();
