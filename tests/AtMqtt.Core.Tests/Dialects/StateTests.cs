@@ -173,7 +173,10 @@ public sealed class StateTests(MosquittoFixture mosquitto) : IClassFixture<Mosqu
             string got = await m.Host.DrainAsync(TimeSpan.FromMilliseconds(300));
             if (got.Length > 0)
             {
-                Assert.Equal(Show("+MQTTSUBRECV:0,\"r/t\",4,back\r\n"), Show(got));
+                // On a loaded machine an earlier publish can arrive within the same quiet window: each
+                // one that arrives is the same whole line.
+                const string Line = "+MQTTSUBRECV:0,\"r/t\",4,back\r\n";
+                Assert.Equal(Show(string.Concat(Enumerable.Repeat(Line, Math.Max(1, got.Length / Line.Length)))), Show(got));
                 break;
             }
 
