@@ -8,7 +8,9 @@
 # free loopback port) are installed with apt-get when missing, if this runs as root where apt-get is;
 # under CI=true a mosquitto that is missing and cannot be installed stops the run here. Ends with one
 # line: "tests: N passed, N failed, N skipped".
-#   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh, when present)
+#   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh)
+# After dotnet test: the end-to-end tests against the Native AOT binary (scripts/test-aot.sh) and the
+# .NET tool packed, installed and run (scripts/test-tool.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -95,6 +97,8 @@ if [ $# -eq 0 ]; then
   if [ -x scripts/test-aot.sh ] && [ -z "${ATMQTT_SKIP_AOT:-}" ]; then
     stage "AOT end to end (scripts/test-aot.sh)" scripts/test-aot.sh
   fi
+  # The package installs as a .NET tool and answers on stdio (about 20 s).
+  stage "the .NET tool (scripts/test-tool.sh)" scripts/test-tool.sh
 fi
 
 # One plain closing line for the whole run: dotnet test prints a "Passed: N" summary per project.
