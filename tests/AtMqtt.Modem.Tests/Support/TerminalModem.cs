@@ -108,7 +108,10 @@ internal sealed class TerminalModem : IAsyncDisposable
             RedirectStandardError = true,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (string arg in new[] { "sh", "-c", script, "sh", Dotnet(), ModemProcess.FindModemDll() }.Concat(args))
+        // The program the suite runs (ModemProcess.FindModemProgram): a native $ATMQTT_PROGRAM directly, a dll through dotnet.
+        string program = ModemProcess.FindModemProgram();
+        string[] command = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? [Dotnet(), program] : [program];
+        foreach (string arg in new[] { "sh", "-c", script, "sh" }.Concat(command).Concat(args))
         {
             psi.ArgumentList.Add(arg);
         }
