@@ -71,6 +71,12 @@ public sealed class ModemProcess : IAsyncDisposable
     /// <summary>Starts the program (<see cref="FindModemProgram()"/>) with <paramref name="args"/>.</summary>
     public static Task<ModemProcess> StartAsync(params string[] args) => StartAsync(args, null);
 
+    /// <summary>GNU env, which starts the program with <see cref="DefaultSignals"/>.</summary>
+    public const string Env = "/usr/bin/env";
+
+    /// <summary>env's option that gives the program the default SIGINT and SIGQUIT, whatever the test run inherited.</summary>
+    public const string DefaultSignals = "--default-signal=INT,QUIT";
+
     /// <summary>
     /// Starts the program with extra environment variables (a null value removes one).
     /// ATMQTT_PSK and ATMQTT_WIFI are not inherited: they are set only when given here.
@@ -84,7 +90,12 @@ public sealed class ModemProcess : IAsyncDisposable
     {
         var program = programPath is null ? FindModemProgram() : Path.GetFullPath(programPath);
         bool managed = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var psi = new ProcessStartInfo(managed ? FindDotnet() : program)
+        // A test run started in the background (CI, nohup, `cmd &`) inherits SIGINT and SIGQUIT ignored, which
+        // exec keeps and the .NET runtime honours: a Ctrl-C test would then test nothing. GNU env resets them to
+        // the default, as an interactive shell starts a program, and execs it (same pid).
+        string file = managed ? FindDotnet() : program;
+        bool resetSignals = OperatingSystem.IsLinux() && File.Exists(Env);
+        var psi = new ProcessStartInfo(resetSignals ? Env : file)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -93,6 +104,12 @@ public sealed class ModemProcess : IAsyncDisposable
             StandardErrorEncoding = Encoding.UTF8,
             WorkingDirectory = Path.GetDirectoryName(program)!,
         };
+        if (resetSignals)
+        {
+            psi.ArgumentList.Add(DefaultSignals);
+            psi.ArgumentList.Add(file);
+        }
+
         if (managed)
         {
             psi.ArgumentList.Add(program);

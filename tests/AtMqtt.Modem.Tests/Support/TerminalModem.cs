@@ -111,7 +111,8 @@ internal sealed class TerminalModem : IAsyncDisposable
         // The program the suite runs (ModemProcess.FindModemProgram): a native $ATMQTT_PROGRAM directly, a dll through dotnet.
         string program = ModemProcess.FindModemProgram();
         string[] command = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? [Dotnet(), program] : [program];
-        foreach (string arg in new[] { "sh", "-c", script, "sh" }.Concat(command).Concat(args))
+        // env: SIGINT and SIGQUIT at their defaults, as from an interactive shell (see ModemProcess.DefaultSignals).
+        foreach (string arg in new[] { "sh", "-c", script, "sh", ModemProcess.Env, ModemProcess.DefaultSignals }.Concat(command).Concat(args))
         {
             psi.ArgumentList.Add(arg);
         }
