@@ -27,19 +27,48 @@ public sealed class ReconnectTests(BrokersFixture brokers) : IClassFixture<Broke
         var events = new ClientEventLog(client);
         string clientId = Unique.Id("drop");
         string topic = Unique.Topic("drop");
-        await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.InProcess.Port, ClientId = clientId, AutoReconnect = true });
-        await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
 
-        await brokers.InProcess.KickAsync(clientId);
-        await events.WaitForAsync("disconnected ConnectionLost", Wait);
-        await events.WaitForAsync("connected", 2, Wait);
-        Assert.Equal(2, events.Count("connected"));
-        Assert.True(client.IsConnected);
+        // The module says +MQTTCONNECTED before it has subscribed again, so the broker's record of the second
+        // SUBSCRIBE is what says the subscription is back (a publish before it would match nothing).
+        int subscribes = 0;
+        var resubscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task OnSubscribed(MQTTnet.Server.ClientSubscribedTopicEventArgs e)
+        {
+            if (e.ClientId == clientId && e.TopicFilter.Topic == topic && Interlocked.Increment(ref subscribes) == 2)
+            {
+                resubscribed.TrySetResult();
+            }
 
-        // The module restored the subscription itself.
-        await using var probe = await brokers.ProbeAsync(BrokerKind.InProcess);
-        await probe.PublishAsync(topic, "after the drop", 1);
-        Assert.Equal("after the drop", (await client.Messages.ReadAsync().AsTask().WaitAsync(Wait)).PayloadText);
+            return Task.CompletedTask;
+        }
+
+        brokers.InProcess.Server.ClientSubscribedTopicAsync += OnSubscribed;
+        try
+        {
+            await DropAndReconnectAsync();
+        }
+        finally
+        {
+            brokers.InProcess.Server.ClientSubscribedTopicAsync -= OnSubscribed;
+        }
+
+        async Task DropAndReconnectAsync()
+        {
+            await client.ConnectAsync(new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.InProcess.Port, ClientId = clientId, AutoReconnect = true });
+            await client.SubscribeAsync(topic, MqttQos.AtLeastOnce);
+
+            await brokers.InProcess.KickAsync(clientId);
+            await events.WaitForAsync("disconnected ConnectionLost", Wait);
+            await events.WaitForAsync("connected", 2, Wait);
+            Assert.Equal(2, events.Count("connected"));
+            Assert.True(client.IsConnected);
+
+            // The module restored the subscription itself.
+            await resubscribed.Task.WaitAsync(Wait);
+            await using var probe = await brokers.ProbeAsync(BrokerKind.InProcess);
+            await probe.PublishAsync(topic, "after the drop", 1);
+            Assert.Equal("after the drop", (await client.Messages.ReadAsync().AsTask().WaitAsync(Wait)).PayloadText);
+        }
     }
 
     [Fact]
