@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using AtMqtt.Core.Commands;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Framing;
+using AtMqtt.Core.Instrument;
 using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt;
 using AtMqtt.Core.Output;
@@ -63,6 +64,8 @@ public sealed class Modem : IAsyncDisposable
         UserConfigLog = Throttle(LogLevel.Information, "User config", burst: 5);
         LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
+        Events = new EventHub(options.TimeProvider);
+        Checks = new HostChecks { Enabled = options.Strict };
         Output = new OutputWriter();
         Response = new Response(() => SysLog);
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
@@ -96,6 +99,24 @@ public sealed class Modem : IAsyncDisposable
 
     /// <summary>AT+MQTTCONN refused for want of Wi-Fi (--require-wifi).</summary>
     internal LogThrottle NoWifiLog { get; }
+
+    /// <summary>What happens in this modem, for watchers outside the host's channel (control API, scenarios).</summary>
+    public EventHub Events { get; }
+
+    /// <summary>The faults a test has started on this modem.</summary>
+    public FaultSet Faults { get; } = new();
+
+    /// <summary>The host's mistakes (<c>--strict</c>).</summary>
+    public HostChecks Checks { get; }
+
+    /// <summary>The modem's state now, for <c>GET /api/state</c>; no secret in it.</summary>
+    public ModemState Snapshot() => throw new NotImplementedException();
+
+    /// <summary>
+    /// The reset pin: the link is cut without DISCONNECT, state is forgotten as after power-on, and the
+    /// host (if one is attached) gets <c>ready</c>. Safe to call from any thread, at any time.
+    /// </summary>
+    public ValueTask ResetPinAsync() => throw new NotImplementedException();
 
     /// <summary>ATE0/ATE1; on after start and after AT+RST.</summary>
     public bool Echo { get; set; } = true;

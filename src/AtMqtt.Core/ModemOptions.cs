@@ -37,6 +37,9 @@ public sealed class ModemOptions
     /// <summary>PSK, CA and client certificate for the TLS schemes (<c>--psk</c>, <c>--ca</c>, <c>--client-cert</c>).</summary>
     public TlsCredentials Credentials { get; init; } = TlsCredentials.None;
 
+    /// <summary><c>--strict</c>: report the host's mistakes as findings (<see cref="Instrument.HostChecks"/>).</summary>
+    public bool Strict { get; init; }
+
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>The clock of the log rate limits (a fake one in tests).</summary>
