@@ -6,20 +6,66 @@ namespace AtMqtt.Core.Instrument;
 /// A modem's events, fanned out to whoever watches (the control API's SSE stream, a scenario's
 /// triggers). Costs next to nothing while nobody watches: <see cref="HasWatchers"/> lets the byte
 /// path skip building line events. Each watcher has a bounded queue of its own; a watcher that does
-/// not keep up loses the oldest events, never slows the modem.
+/// not keep up loses its oldest events and never slows the modem.
 /// </summary>
 public sealed class EventHub
 {
-    public EventHub(TimeProvider clock)
-    {
-    }
+    /// <summary>Events a watcher may fall behind by before it loses the oldest.</summary>
+    public const int WatcherCapacity = 10_000;
+
+    private readonly TimeProvider _clock;
+    private readonly Lock _gate = new();
+    private Channel<ModemEvent>[] _watchers = [];
+    private long _sequence;
+
+    public EventHub(TimeProvider clock) => _clock = clock;
 
     /// <summary>True while at least one watcher is subscribed.</summary>
-    public bool HasWatchers => throw new NotImplementedException();
+    public bool HasWatchers => Volatile.Read(ref _watchers).Length > 0;
+
+    /// <summary>The sequence number of the last event published (0 before the first).</summary>
+    public long LastSequence => Interlocked.Read(ref _sequence);
 
     /// <summary>Stamps the event with the next sequence number and the time, and hands it to every watcher.</summary>
-    public void Publish(ModemEvent e) => throw new NotImplementedException();
+    public void Publish(ModemEvent e)
+    {
+        // Under the lock so that every watcher sees events in sequence order.
+        lock (_gate)
+        {
+            var stamped = e with { Sequence = ++_sequence, Time = _clock.GetUtcNow() };
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryWrite(stamped);
+            }
+        }
+    }
 
-    /// <summary>A new watcher; ends when <paramref name="cancellationToken"/> fires.</summary>
-    public ChannelReader<ModemEvent> Watch(CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <summary>
+    /// A new watcher: it sees every event published after this call returns, and ends when
+    /// <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public ChannelReader<ModemEvent> Watch(CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<ModemEvent>(new BoundedChannelOptions(WatcherCapacity)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        lock (_gate)
+        {
+            _watchers = [.. _watchers, channel];
+        }
+
+        cancellationToken.Register(() =>
+        {
+            lock (_gate)
+            {
+                _watchers = Array.FindAll(_watchers, w => w != channel);
+            }
+
+            channel.Writer.TryComplete();
+        });
+        return channel.Reader;
+    }
 }
