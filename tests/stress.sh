@@ -36,6 +36,9 @@ for i in $(seq 1 "$runs"); do
     failed=$((failed + 1))
     echo "run $i/$runs: FAILED (exit $status), $passed passed, $fails failed, ${took}s"
     grep -E '^\s+Failed [A-Za-z]' "$log" | sed 's/^/    /'
+    # The whole output of a failed run is kept: a failure under load is rarely reproduced on demand.
+    kept="${TMPDIR:-/tmp}/stress-run-$i.log"
+    cp "$log" "$kept" && echo "    output: $kept"
   fi
 done
 rm -f "$log"
