@@ -65,6 +65,7 @@ public sealed class Modem : IAsyncDisposable
         LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
         Events = new EventHub(options.TimeProvider);
+        Faults = new FaultSet(options.TimeProvider, Events);
         Checks = new HostChecks { Enabled = options.Strict };
         Output = new OutputWriter();
         Response = new Response(() => SysLog);
@@ -104,7 +105,7 @@ public sealed class Modem : IAsyncDisposable
     public EventHub Events { get; }
 
     /// <summary>The faults a test has started on this modem.</summary>
-    public FaultSet Faults { get; } = new();
+    public FaultSet Faults { get; }
 
     /// <summary>The host's mistakes (<c>--strict</c>).</summary>
     public HostChecks Checks { get; }
