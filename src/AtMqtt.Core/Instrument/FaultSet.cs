@@ -54,6 +54,11 @@ public sealed class FaultSet
             var duration = FaultValidation.Duration(normalized);
             var id = "f" + (++_lastId).ToString(CultureInfo.InvariantCulture);
             fault = new Fault(id, normalized, now, duration is { } d ? now + d : null);
+            if (fault.Kind == FaultKinds.UartNoise)
+            {
+                fault.State = new UartNoise(normalized);
+            }
+
             _active = [.. _active, fault];
             if (duration is { } due)
             {
@@ -112,6 +117,10 @@ public sealed class FaultSet
         return null;
     }
 
+    /// <summary>uart-noise's bytes for one direction, if it is active and covers that direction.</summary>
+    internal UartNoise.Stream? Noise(bool toHost) =>
+        Find(FaultKinds.UartNoise)?.State is UartNoise noise ? (toHost ? noise.ToHost : noise.ToModem) : null;
+
     /// <summary>The active error fault for the command named <paramref name="command"/>, if any.</summary>
     internal Fault? FindError(string command)
     {
@@ -167,6 +176,7 @@ public sealed class FaultSet
         }
 
         fault.Timer?.Dispose();
+        fault.Over.TrySetResult();
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "ended", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
         Effects?.Ended(fault);
         return true;
@@ -210,6 +220,9 @@ internal sealed class Fault(string id, FaultSpec spec, DateTimeOffset started, D
     public bool Ended { get; set; }
 
     public ITimer? Timer { get; set; }
+
+    /// <summary>Completes when the fault ends (broker-stall's held bytes wait on it).</summary>
+    public TaskCompletionSource Over { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public FaultSet? Owner { get; set; }
 
