@@ -28,6 +28,15 @@ public sealed class FaultSet
     /// <summary>What the faults do to the modem (set by the modem; none: bookkeeping only).</summary>
     internal IFaultEffects? Effects { get; set; }
 
+    /// <summary>A fault started (raised after its effects began, on the thread that started it).</summary>
+    public event Action<ActiveFault>? FaultStarted;
+
+    /// <summary>A fault ended (raised after its effects ended; on a timer's thread for a timed one).</summary>
+    public event Action<ActiveFault>? FaultEnded;
+
+    /// <summary>slow-host-link's rate while it is active: the program paces the host channel at it.</summary>
+    public int? HostBaudOverride => Find(FaultKinds.SlowHostLink)?.Spec.Baud;
+
     /// <summary>True while any fault is active: the hooks' fast check.</summary>
     public bool Any => Volatile.Read(ref _active).Length > 0;
 
@@ -70,7 +79,9 @@ public sealed class FaultSet
 
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "started", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
         Effects?.Started(fault);
-        return fault.ToActive();
+        var active = fault.ToActive();
+        FaultStarted?.Invoke(active);
+        return active;
     }
 
     public IReadOnlyList<ActiveFault> Active => Array.ConvertAll(Volatile.Read(ref _active), f => f.ToActive());
@@ -179,6 +190,7 @@ public sealed class FaultSet
         fault.Over.TrySetResult();
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "ended", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
         Effects?.Ended(fault);
+        FaultEnded?.Invoke(fault.ToActive());
         return true;
     }
 }
