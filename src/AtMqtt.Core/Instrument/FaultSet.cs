@@ -16,6 +16,10 @@ public sealed class FaultSet
     private readonly TimeProvider _clock;
     private readonly EventHub _events;
     private readonly Lock _gate = new();
+
+    // A fault's end effect never runs before, or at the same time as, its start effect (wifi-drop's
+    // WIFI CONNECTED after its WIFI DISCONNECT), however close together Start and End are called.
+    private readonly Lock _effects = new();
     private Fault[] _active = [];
     private int _lastId;
 
@@ -78,7 +82,15 @@ public sealed class FaultSet
         }
 
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "started", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
-        Effects?.Started(fault);
+        lock (_effects)
+        {
+            if (!fault.Ended)
+            {
+                fault.EffectStarted = true;
+                Effects?.Started(fault);
+            }
+        }
+
         var active = fault.ToActive();
         FaultStarted?.Invoke(active);
         return active;
@@ -189,7 +201,14 @@ public sealed class FaultSet
         fault.Timer?.Dispose();
         fault.Over.TrySetResult();
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "ended", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
-        Effects?.Ended(fault);
+        lock (_effects)
+        {
+            if (fault.EffectStarted)
+            {
+                Effects?.Ended(fault);
+            }
+        }
+
         FaultEnded?.Invoke(fault.ToActive());
         return true;
     }
@@ -230,6 +249,9 @@ internal sealed class Fault(string id, FaultSpec spec, DateTimeOffset started, D
     public object? State { get; set; }
 
     public bool Ended { get; set; }
+
+    /// <summary>Its start effect ran (guarded by the set's effects lock).</summary>
+    public bool EffectStarted { get; set; }
 
     public ITimer? Timer { get; set; }
 
