@@ -227,7 +227,7 @@ public sealed class FaultsTests(BrokerFixture broker) : IClassFixture<BrokerFixt
     }
 
     [Fact]
-    public async Task Wifi_drop_refuses_a_new_connection_until_it_ends_by_itself()
+    public async Task Wifi_drop_refuses_a_new_connection_while_it_lasts()
     {
         await using var rig = await Rig.StartAsync(broker, reconnect: 0);
         var s = rig.Modem;
