@@ -44,6 +44,7 @@ public sealed class Modem : IAsyncDisposable
     private readonly LogThrottle _restartLog;
 
     private Task? _pending;
+    private string? _pendingName;
 
     // Set once a pending command is writing its final result: the host may already have read it
     // and sent its next line, which must then wait for the write, not get "busy p...".
@@ -65,11 +66,12 @@ public sealed class Modem : IAsyncDisposable
         LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
         Events = new EventHub(options.TimeProvider);
-        Checks = new HostChecks { Enabled = options.Strict };
+        Checks = HostCheckHooks.Create(options, Events);
         Output = new OutputWriter();
         Response = new Response(() => SysLog);
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
+        HostCheckHooks.Watch(this);
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
 
@@ -109,6 +111,9 @@ public sealed class Modem : IAsyncDisposable
     /// <summary>The host's mistakes (<c>--strict</c>).</summary>
     public HostChecks Checks { get; }
 
+    /// <summary>The line of the command being dispatched (valid until the next line is read).</summary>
+    internal ReadOnlySpan<byte> CurrentLine => _framer.Line;
+
     /// <summary>The modem's state now, for <c>GET /api/state</c>; no secret in it.</summary>
     public ModemState Snapshot() => throw new NotImplementedException();
 
@@ -139,6 +144,13 @@ public sealed class Modem : IAsyncDisposable
         {
             _framer.Reset();
             _input = host.Input;
+            if (Checks.Enabled && host.Input.TryRead(out var early))
+            {
+                // What is there before "ready" is written was sent before it (the read resumes with it).
+                HostCheckHooks.BeforeReady(Checks, early.Buffer);
+                host.Input.AdvanceTo(early.Buffer.Start);
+            }
+
             await Output.AttachAsync(host.Output, ReadyLine.ToArray()).ConfigureAwait(false);
             await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
         }
@@ -211,7 +223,13 @@ public sealed class Modem : IAsyncDisposable
                 }
                 else
                 {
+                    var dataBefore = _data;
                     await LineAsync().ConfigureAwait(false);
+                    if (Checks.Enabled && _data is not null && _data != dataBefore)
+                    {
+                        _framer.SkipPendingLf(ref buffer);
+                        HostCheckHooks.DataPhaseStarted(Checks, _data.Command, buffer, _framer.Line);
+                    }
                 }
             }
 
@@ -243,6 +261,7 @@ public sealed class Modem : IAsyncDisposable
     private void StartPending(ValueTask execution, string name)
     {
         _finishing = false;
+        _pendingName = name;
         _pending = FinishAsync(execution, name, Output.HostGeneration);
     }
 
@@ -261,8 +280,18 @@ public sealed class Modem : IAsyncDisposable
     private async ValueTask LineAsync()
     {
         var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
+        if (Checks.Enabled)
+        {
+            Checks.Saw(_framer.Line);
+        }
+
         if (await StillBusyAsync().ConfigureAwait(false))
         {
+            if (Checks.Enabled)
+            {
+                HostCheckHooks.Busy(Checks, _pendingName, _framer.Line);
+            }
+
             await BusyAsync(echo).ConfigureAwait(false);
             return;
         }
@@ -292,6 +321,11 @@ public sealed class Modem : IAsyncDisposable
         }
 
         ObserveFault(execution, command.Name);
+        if (Checks.Enabled)
+        {
+            HostCheckHooks.Completed(this, command, kind, Response.LastError, _framer.Line);
+        }
+
         if (_data is not null)
         {
             // OK and '>' go out now; the response stays open through the data phase.
@@ -434,8 +468,18 @@ public sealed class Modem : IAsyncDisposable
     {
         if (await StillBusyAsync().ConfigureAwait(false))
         {
+            if (Checks.Enabled)
+            {
+                HostCheckHooks.Busy(Checks, _pendingName, _framer.DiscardedStart);
+            }
+
             await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             return;
+        }
+
+        if (Checks.Enabled)
+        {
+            HostCheckHooks.LineTooLong(Checks, _framer.DiscardedStart);
         }
 
         if (_longLineLog.ShouldLog())
@@ -455,7 +499,7 @@ public sealed class Modem : IAsyncDisposable
     /// </summary>
     public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData)
     {
-        _data = new DataPhase(length, failLine, onData, Options.DataTimeout);
+        _data = new DataPhase(length, failLine, onData, Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
     }
 
     private async ValueTask CompleteDataPhaseAsync(DataPhase data)
@@ -552,10 +596,18 @@ public sealed class Modem : IAsyncDisposable
 
         _lifetime.Dispose();
         Urcs.Dispose();
+        Checks.Dispose();
         foreach (var throttle in _throttles)
         {
             throttle.Dispose();
         }
+    }
+
+    /// <summary>The command name at the start of <paramref name="line"/> (up to '=', '?' or the end).</summary>
+    private static string CommandName(ReadOnlySpan<byte> line)
+    {
+        int end = line.IndexOfAny((byte)'=', (byte)'?');
+        return System.Text.Encoding.ASCII.GetString(end < 0 ? line : line[..end]);
     }
 
     private LogThrottle Throttle(LogLevel level, string what, int burst = 1)
@@ -577,6 +629,9 @@ public sealed class Modem : IAsyncDisposable
         public byte[] Buffer { get; } = new byte[length];
         public string FailLine { get; } = failLine;
         public Func<Modem, byte[], ValueTask> OnData { get; } = onData;
+
+        /// <summary>The command that asked for the data (for the host checks).</summary>
+        public string Command { get; init; } = "";
         public bool TimedOut => _timedOut;
 
         public void Start(PipeReader? reader)

@@ -41,6 +41,9 @@ public sealed class UrcQueue : IDisposable
         _ackLog = LogThrottle.Summarising(log, LogLevel.Debug, "Acknowledgement not sent", time);
     }
 
+    /// <summary>Called after each QoS 0 message dropped, with the count so far (the host checks).</summary>
+    internal Action<long>? Dropped { get; set; }
+
     /// <summary>QoS 0 messages dropped because the queue was full, since start.</summary>
     public long Qos0Dropped => Interlocked.Read(ref _qos0Dropped);
 
@@ -82,6 +85,8 @@ public sealed class UrcQueue : IDisposable
                 {
                     _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
                 }
+
+                Dropped?.Invoke(dropped);
 
                 return false;
             }
