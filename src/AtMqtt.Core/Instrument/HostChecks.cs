@@ -30,6 +30,7 @@ public sealed class HostChecks : IDisposable
     private bool _disposed;
 
     // The line after an AT+MQTTLONGPASSWORD line that got no prompt may be the password itself.
+    private bool _afterLongPassword;
     private bool _mayBePassword;
 
     public HostChecks()
@@ -116,7 +117,8 @@ public sealed class HostChecks : IDisposable
     {
         lock (_gate)
         {
-            _mayBePassword = line.StartsWith("AT+MQTTLONGPASSWORD"u8);
+            _mayBePassword = _afterLongPassword;
+            _afterLongPassword = line.StartsWith("AT+MQTTLONGPASSWORD"u8);
         }
     }
 
