@@ -53,13 +53,14 @@ var baud = OptionalInt(
 var tcpConnect = Text("--tcp-connect", "HOST:PORT", "Connect out to a host whose UART is a listening socket (Renode, QEMU -serial tcp::PORT,server=on), retrying.");
 var transcript = Text("--transcript", "FILE", "Record every byte both ways, timestamped, secrets redacted, to FILE.");
 var monitor = Flag("--monitor", "Show the traffic live on stderr, coloured on a terminal (NO_COLOR turns colours off).");
+var strict = Strict.Option();
 var logLevel = Level("--log-level", "Least severe log level written to stderr.", LogLevel.Information);
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
     stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
-foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor })
+foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict })
 {
     root.Options.Add(channelOption);
 }
@@ -129,6 +130,7 @@ root.SetAction(async (parse, cancellationToken) =>
         MaxSubscriptions = parse.GetValue(maxSubscriptions),
         RxQueue = parse.GetValue(rxQueue),
         MaxMessageBytes = parse.GetValue(maxMessageBytes),
+        Strict = parse.GetValue(strict) != Strict.Mode.Off,
         LoggerFactory = loggerFactory,
         Version = typeof(Endpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
     };
@@ -210,10 +212,11 @@ root.SetAction(async (parse, cancellationToken) =>
         catch (Exception ex) when (ex is SocketException or IOException)
         {
             log.LogCritical("Channel failed: {Reason}", ex.Message);
+            Strict.Finish(modem.Checks, parse.GetValue(strict), Console.Error);
             return 1;
         }
 
-        return 0;
+        return Strict.Finish(modem.Checks, parse.GetValue(strict), Console.Error) ?? 0;
     }
     finally
     {

@@ -66,6 +66,8 @@ public sealed partial class UsageErrorTests
         { "--monitor", ["--monitor", "yes"] },
         { "--monitor", ["--monitor=on"] },
         { "--log-level", ["--log-level"] },
+        { "--strict", ["--strict=maybe"] },
+        { "--strict", ["--strict", "yes"] },
         { "--bogus", ["--bogus"] },
     };
 
