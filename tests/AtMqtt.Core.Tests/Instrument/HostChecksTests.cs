@@ -99,6 +99,17 @@ public sealed class HostChecksTests(BrokerFixture broker) : IClassFixture<Broker
         await m.AssertAliveAsync();
     }
 
+    [Fact]
+    public async Task A_busy_fault_is_no_mistake_of_the_hosts()
+    {
+        await using var m = await StartAsync(strict: true);
+        var fault = m.Modem.Faults.Start(new FaultSpec { Kind = FaultKinds.Busy, Ms = 60_000 });
+        await m.CommandAsync("AT", "busy p...\r\n");
+        m.Modem.Faults.End(fault.Id);
+        await m.AssertAliveAsync();
+        Assert.Equal(0, m.Modem.Checks.Count);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
