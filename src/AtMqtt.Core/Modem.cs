@@ -17,7 +17,7 @@ namespace AtMqtt.Core;
 /// knows nothing about where its bytes come from: a host is any <see cref="IDuplexPipe"/>, one at a
 /// time, and the modem's state outlives a host that goes away, as a powered module's would.
 /// </summary>
-public sealed class Modem : IAsyncDisposable
+public sealed partial class Modem : IAsyncDisposable
 {
     private static ReadOnlySpan<byte> ReadyLine => "ready\r\n"u8;
     private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
@@ -67,9 +67,10 @@ public sealed class Modem : IAsyncDisposable
         Events = new EventHub(options.TimeProvider);
         Checks = new HostChecks { Enabled = options.Strict };
         Output = new OutputWriter();
-        Response = new Response(() => SysLog);
+        Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
+        _stateWatch = InstrumentLink();
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
 
@@ -109,15 +110,6 @@ public sealed class Modem : IAsyncDisposable
     /// <summary>The host's mistakes (<c>--strict</c>).</summary>
     public HostChecks Checks { get; }
 
-    /// <summary>The modem's state now, for <c>GET /api/state</c>; no secret in it.</summary>
-    public ModemState Snapshot() => throw new NotImplementedException();
-
-    /// <summary>
-    /// The reset pin: the link is cut without DISCONNECT, state is forgotten as after power-on, and the
-    /// host (if one is attached) gets <c>ready</c>. Safe to call from any thread, at any time.
-    /// </summary>
-    public ValueTask ResetPinAsync() => throw new NotImplementedException();
-
     /// <summary>ATE0/ATE1; on after start and after AT+RST.</summary>
     public bool Echo { get; set; } = true;
 
@@ -139,7 +131,9 @@ public sealed class Modem : IAsyncDisposable
         {
             _framer.Reset();
             _input = host.Input;
+            _seenResets = Volatile.Read(ref _resets);
             await Output.AttachAsync(host.Output, ReadyLine.ToArray()).ConfigureAwait(false);
+            HostChanged(attached: true);
             await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -163,6 +157,8 @@ public sealed class Modem : IAsyncDisposable
             _input = null;
             await Output.DetachAsync(host.Output).ConfigureAwait(false);
             Volatile.Write(ref _hostAttached, 0);
+            HostChanged(attached: false);
+            Volatile.Read(ref _resetSeen)?.TrySetResult();
         }
     }
 
@@ -172,7 +168,14 @@ public sealed class Modem : IAsyncDisposable
         {
             var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            if (result.IsCanceled && _data is { TimedOut: true } timedOut)
+            if (_seenResets != Volatile.Read(ref _resets))
+            {
+                // The reset pin was pulled (ResetPinAsync): what this loop was in the middle of is gone,
+                // and so are the bytes that came before it noticed, as on a module.
+                AfterResetPin();
+                buffer = buffer.Slice(buffer.End);
+            }
+            else if (result.IsCanceled && _data is { TimedOut: true } timedOut)
             {
                 // Bytes that arrived with the cancellation are activity: the deadline starts again.
                 if (buffer.IsEmpty)
@@ -216,6 +219,7 @@ public sealed class Modem : IAsyncDisposable
             }
 
             await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
+            _stateWatch.Check(this);
             input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
             {
@@ -267,6 +271,7 @@ public sealed class Modem : IAsyncDisposable
             return;
         }
 
+        Counters.Command();
         Response.Reset();
         var command = Resolve(out var kind, out var nameRange, out var paramRange, out uint error);
         var handler = command?.For(kind);
@@ -387,6 +392,7 @@ public sealed class Modem : IAsyncDisposable
 
         _finishing = true;
         await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
+        _stateWatch.Check(this);
     }
 
     private void ObserveFault(ValueTask execution, string name)

@@ -15,6 +15,9 @@ public sealed class Response
 
     private Func<bool> SysLog { get; }
 
+    /// <summary>Counts each ERROR (the control API's error counter).</summary>
+    internal Instrument.CounterSet? Counters { get; init; }
+
     public ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
 
     public void Reset() => _buffer.ResetWrittenCount();
@@ -25,6 +28,7 @@ public sealed class Response
     /// <summary><c>\r\nERROR\r\n</c>, preceded by <c>ERR CODE:0x...\r\n</c> when AT+SYSLOG=1.</summary>
     public void Error(uint code)
     {
+        Counters?.Error();
         if (SysLog() && code != 0)
         {
             Raw("ERR CODE:0x"u8);
