@@ -65,12 +65,16 @@ public sealed partial class Modem : IAsyncDisposable
         LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
         Events = new EventHub(options.TimeProvider);
+        Faults = new FaultSet(options.TimeProvider, Events);
         Checks = new HostChecks { Enabled = options.Strict };
         Output = new OutputWriter();
         Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
         _stateWatch = InstrumentLink();
+        Output.Faults = Faults;
+        Link.Faults = Faults;
+        Faults.Effects = new FaultEffects(this);
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
 
@@ -105,7 +109,7 @@ public sealed partial class Modem : IAsyncDisposable
     public EventHub Events { get; }
 
     /// <summary>The faults a test has started on this modem.</summary>
-    public FaultSet Faults { get; } = new();
+    public FaultSet Faults { get; }
 
     /// <summary>The host's mistakes (<c>--strict</c>).</summary>
     public HostChecks Checks { get; }
@@ -168,6 +172,15 @@ public sealed partial class Modem : IAsyncDisposable
         {
             var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
+            var received = buffer;
+            bool noisy = Faults.Any && Faults.Noise(toHost: false) is not null;
+            if (noisy)
+            {
+                // uart-noise: the engine reads the bytes as the noise left them (a copy); the framer
+                // and the data phase take all they are given, so the pipe is advanced past them all.
+                var copy = buffer.ToArray();
+                buffer = new ReadOnlySequence<byte>(copy, 0, Faults.Noise(toHost: false)?.Apply(copy, copy) ?? copy.Length);
+            }
             if (_seenResets != Volatile.Read(ref _resets))
             {
                 // The reset pin was pulled (ResetPinAsync): what this loop was in the middle of is gone,
@@ -220,7 +233,15 @@ public sealed partial class Modem : IAsyncDisposable
 
             await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
             _stateWatch.Check(this);
-            input.AdvanceTo(buffer.Start, buffer.End);
+            if (noisy)
+            {
+                input.AdvanceTo(received.End);
+            }
+            else
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
             if (result.IsCompleted)
             {
                 return;
@@ -265,7 +286,7 @@ public sealed partial class Modem : IAsyncDisposable
     private async ValueTask LineAsync()
     {
         var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
-        if (await StillBusyAsync().ConfigureAwait(false))
+        if (await StillBusyAsync().ConfigureAwait(false) || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
             await BusyAsync(echo).ConfigureAwait(false);
             return;
@@ -278,6 +299,14 @@ public sealed partial class Modem : IAsyncDisposable
         if (command is null || handler is null)
         {
             Response.Error(command is null ? error : ErrorCode.OperationTypeError);
+            Batch(echo.Span, Response.Written.Span);
+            return;
+        }
+
+        if (Faults.Any && Faults.FindError(command.Name) is { } injected && Faults.TryConsume(injected))
+        {
+            // An error fault: this command answers with the fault's code, and does nothing.
+            Response.Error(injected.Code);
             Batch(echo.Span, Response.Written.Span);
             return;
         }
@@ -300,8 +329,21 @@ public sealed partial class Modem : IAsyncDisposable
         if (_data is not null)
         {
             // OK and '>' go out now; the response stays open through the data phase.
-            Batch(echo.Span, Response.Written.Span);
-            await FlushBatchAsync(ResponseEffect.Open).ConfigureAwait(false);
+            int prompt = Response.Written.Span.LastIndexOf("\r\n>"u8);
+            if (prompt > 0 && Faults.Any && Faults.Find(FaultKinds.UrcInPrompt) is { } urcInPrompt && Faults.TryConsume(urcInPrompt))
+            {
+                // urc-in-prompt: a URC between the OK and the '>', as ESP-AT writes one at times (its issue #539).
+                Batch(echo.Span, Response.Written.Span[..prompt]);
+                await FlushBatchAsync(ResponseEffect.Open).ConfigureAwait(false);
+                await UrcInPrompt.WriteAsync(this).ConfigureAwait(false);
+                await Output.WriteAsync(Response.Written[prompt..], ResponseEffect.Open).ConfigureAwait(false);
+            }
+            else
+            {
+                Batch(echo.Span, Response.Written.Span);
+                await FlushBatchAsync(ResponseEffect.Open).ConfigureAwait(false);
+            }
+
             _data.Start(_input);
             return;
         }
@@ -438,7 +480,7 @@ public sealed partial class Modem : IAsyncDisposable
 
     private async ValueTask OverflowAsync()
     {
-        if (await StillBusyAsync().ConfigureAwait(false))
+        if (await StillBusyAsync().ConfigureAwait(false) || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
             await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             return;

@@ -46,7 +46,7 @@ public sealed partial class Modem
             Wifi = new WifiState(joined, joined ? Device.Station?.Ssid : null),
             UartBaud = Device.Baud,
             Counters = Counters.Read(),
-            Faults = Pending(() => Faults.Active),
+            Faults = Faults.Active,
             Findings = Pending(() => Checks.Findings),
         };
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using AtMqtt.Core.Dialects;
+using AtMqtt.Core.Instrument;
 using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Parsing;
@@ -126,6 +127,9 @@ public sealed class MqttLink : IAsyncDisposable
         _phase = phase;
         Events?.Publish(new Instrument.ModemEvent { Type = Instrument.EventTypes.State, Name = Instrument.StateNames.Link, Value = Name(phase), Text = "link " + Name(phase) });
     }
+
+    /// <summary>The modem's faults: publish-fail here, the network faults in the transport.</summary>
+    internal FaultSet? Faults { get; set; }
 
     public UserConfig? User { get; private set; }
 
@@ -265,7 +269,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials, _maxMessageBytes, Release);
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials, _maxMessageBytes, Release, Faults);
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
@@ -405,6 +409,17 @@ public sealed class MqttLink : IAsyncDisposable
             if (_publishLog.ShouldLog())
             {
                 _log.LogWarning("Publish to \"{Topic}\" refused: not connected", topic);
+            }
+
+            return false;
+        }
+
+        if (Faults is { Any: true } faults && faults.Find(FaultKinds.PublishFail) is { } fail && faults.TryConsume(fail))
+        {
+            // publish-fail: as if the broker never acknowledged it; nothing is sent.
+            if (_publishLog.ShouldLog())
+            {
+                _log.LogWarning("Publish to \"{Topic}\" failed: a publish-fail fault ({Id})", topic, fail.Id);
             }
 
             return false;
@@ -624,6 +639,25 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 _log.LogInformation("Link cut without a DISCONNECT ({Why}): the broker publishes the will, if one was set", why);
             }
+        }
+    }
+
+    /// <summary>
+    /// Cuts the current broker connection without a word (a fault: the network went away); the
+    /// ordinary disconnect path follows: <c>+MQTTDISCONNECTED:0</c>, and with reconnect=1 the retries.
+    /// </summary>
+    internal void Cut(string why)
+    {
+        LinkTransport? transport;
+        lock (_gate)
+        {
+            transport = _phase == Phase.Connected ? _transport : null;
+        }
+
+        if (transport is not null)
+        {
+            _log.LogInformation("Link cut without a DISCONNECT ({Why}): the broker publishes the will, if one was set", why);
+            transport.Abort();
         }
     }
 

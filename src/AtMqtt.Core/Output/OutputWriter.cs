@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using AtMqtt.Core.Instrument;
 
 namespace AtMqtt.Core.Output;
 
@@ -25,12 +26,18 @@ public sealed class OutputWriter
     private bool _responseOpen;
     private bool _urcWaiting;
 
+    // urc-in-prompt: the next URC may go out although a response is open, and this completes once it has.
+    private TaskCompletionSource? _admitOne;
+
     // The last byte written was a CR: the end of an echo whose LF may still be on its way.
     private bool _endsInCr;
     private TaskCompletionSource _changed = NewSignal();
 
     /// <summary>Bytes written to hosts since start (for diagnostics and benchmarks).</summary>
     public long BytesWritten { get; private set; }
+
+    /// <summary>The modem's faults: uart-noise on the bytes to the host.</summary>
+    internal FaultSet? Faults { get; set; }
 
     /// <summary>True while a host is attached.</summary>
     public bool HasHost => Volatile.Read(ref _host) is not null;
@@ -160,10 +167,12 @@ public sealed class OutputWriter
             await _mutex.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (!_responseOpen && _host is not null)
+                if ((!_responseOpen || _admitOne is not null) && _host is not null)
                 {
                     if (await WriteLockedAsync(urc, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false))
                     {
+                        _admitOne?.TrySetResult();
+                        _admitOne = null;
                         return;
                     }
                 }
@@ -178,6 +187,37 @@ public sealed class OutputWriter
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// urc-in-prompt: lets the next queued URC out although a response is open (between <c>OK</c> and
+    /// <c>&gt;</c>); true once it went out, false if none did within <paramref name="wait"/>.
+    /// </summary>
+    internal async Task<bool> AdmitOneUrcAsync(TimeSpan wait)
+    {
+        var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _admitOne = admitted;
+            _urcWaiting = true;
+            Signal();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+
+        if (await Task.WhenAny(admitted.Task, Task.Delay(wait)).ConfigureAwait(false) == admitted.Task)
+        {
+            return true;
+        }
+
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        bool took = admitted.Task.IsCompleted;
+        _admitOne = null;
+        _mutex.Release();
+        return took;
     }
 
     private async ValueTask<bool> WriteLockedAsync(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second)
@@ -209,6 +249,11 @@ public sealed class OutputWriter
             second.Span.CopyTo(span[(lf + first.Length)..]);
             _endsInCr = (second.IsEmpty ? first.Span[^1] : second.Span[^1]) == (byte)'\r';
             length += lf;
+            if (Faults is { Any: true } faults && faults.Noise(toHost: true) is { } noise)
+            {
+                length = noise.Apply(span[..length], span);
+            }
+
             host.Advance(length);
             var result = await host.FlushAsync().ConfigureAwait(false);
             if (result.IsCompleted || result.IsCanceled)

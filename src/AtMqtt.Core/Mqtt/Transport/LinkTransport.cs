@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
+using AtMqtt.Core.Instrument;
 using AtMqtt.Core.Parsing;
 using MQTTnet.Channel;
 
@@ -11,8 +12,9 @@ namespace AtMqtt.Core.Mqtt.Transport;
 /// WebSocket or WSS layered on it. Owning the socket lets <c>AT+RST</c> cut the connection the way
 /// a power loss would (no DISCONNECT, so the broker publishes the will), whatever the carrier.
 /// </summary>
-internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, long maxMessageBytes, Action<ushort> released) : IMqttClientStreamProvider
+internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, long maxMessageBytes, Action<ushort> released, FaultSet? faults = null) : IMqttClientStreamProvider
 {
+    private readonly CancellationTokenSource _aborted = new();
     private Socket? _socket;
     private MonitoredStream? _stream;
     private PacketGuard? _guard;
@@ -31,6 +33,11 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
         if (scheme.Carrier == Carrier.TlsPsk && credentials.Psk is null)
         {
             throw new TransportException("Scheme 2 (TLS-PSK) needs a pre-shared key: start the modem with --psk IDENTITY:HEXKEY, --psk-file FILE or ATMQTT_PSK", MqttError.TlsConfigError);
+        }
+
+        if (faults is { Any: true })
+        {
+            NetworkFaults.ThrowIfUnreachable(faults);
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -72,7 +79,7 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
         // A new connection starts a new packet stream (its CONNACK first).
         var guard = new PacketGuard(maxMessageBytes, released);
         _guard = guard;
-        var monitored = new MonitoredStream(stream, guard);
+        var monitored = new MonitoredStream(stream, guard, faults, _aborted.Token);
         _stream = monitored;
         return monitored;
     }
@@ -85,6 +92,9 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
         {
             return;
         }
+
+        // Bytes a broker-stall or ack-delay holds back go nowhere now.
+        _aborted.Cancel();
 
         try
         {

@@ -31,7 +31,13 @@ internal sealed class PacketGuard(long maxMessageBytes, Action<ushort> released)
     /// Checks <paramref name="bytes"/>, the next bytes from the broker in order; throws
     /// <see cref="BrokerViolationException"/> at the first violation, before the bytes are passed on.
     /// </summary>
-    public void Inspect(ReadOnlySpan<byte> bytes)
+    public void Inspect(ReadOnlySpan<byte> bytes) => Inspect(bytes, 0);
+
+    /// <summary>
+    /// As <see cref="Inspect(ReadOnlySpan{byte})"/>, and returns the offset in <paramref name="bytes"/>
+    /// of the first packet whose type is in <paramref name="typeMask"/> (bit n: type n), or -1.
+    /// </summary>
+    public int Inspect(ReadOnlySpan<byte> bytes, int typeMask)
     {
         if (Violation is { } earlier)
         {
@@ -40,7 +46,7 @@ internal sealed class PacketGuard(long maxMessageBytes, Action<ushort> released)
 
         try
         {
-            Scan(bytes);
+            return Scan(bytes, typeMask);
         }
         catch (BrokerViolationException ex)
         {
@@ -52,14 +58,20 @@ internal sealed class PacketGuard(long maxMessageBytes, Action<ushort> released)
     /// <summary>The violation that closed this connection, if one did.</summary>
     public BrokerViolationException? Violation { get; private set; }
 
-    private void Scan(ReadOnlySpan<byte> bytes)
+    private int Scan(ReadOnlySpan<byte> bytes, int typeMask)
     {
+        int found = -1;
         int i = 0;
         while (i < bytes.Length)
         {
             switch (_state)
             {
                 case State.Header:
+                    if (typeMask != 0 && found < 0 && (typeMask & (1 << (bytes[i] >> 4))) != 0)
+                    {
+                        found = i;
+                    }
+
                     _header = bytes[i++];
                     CheckType();
                     _remaining = 0;
@@ -116,6 +128,8 @@ internal sealed class PacketGuard(long maxMessageBytes, Action<ushort> released)
                     break;
             }
         }
+
+        return found;
     }
 
     private int Type => _header >> 4;

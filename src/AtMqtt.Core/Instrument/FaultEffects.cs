@@ -1,0 +1,47 @@
+namespace AtMqtt.Core.Instrument;
+
+/// <summary>
+/// What starting and ending a fault does to a modem at once. Most faults act only through the hooks
+/// that ask <see cref="FaultSet"/> (read loop, output, link, transport); the network drops act here:
+/// wifi-drop and broker-unreachable cut the broker connection the way AT+RST does (no DISCONNECT,
+/// so the broker publishes the will), and the link's disconnect path takes it from there.
+/// </summary>
+internal sealed class FaultEffects(Modem modem) : IFaultEffects
+{
+    private static readonly byte[] WifiDisconnect = "WIFI DISCONNECT\r\n"u8.ToArray();
+    private static readonly byte[] WifiConnected = "WIFI CONNECTED\r\n"u8.ToArray();
+    private static readonly byte[] WifiGotIp = "WIFI GOT IP\r\n"u8.ToArray();
+
+    // Whether the simulated station was joined when the Wi-Fi dropped: it is joined again afterwards.
+    private bool _wasJoined;
+
+    public void Started(Fault fault)
+    {
+        switch (fault.Kind)
+        {
+            case FaultKinds.WifiDrop:
+                _wasJoined = modem.Device.WifiConnected;
+                modem.Device.WifiConnected = false;
+                modem.Urcs.Enqueue(WifiDisconnect);
+                modem.Link.Cut($"a wifi-drop fault, {fault.Id}");
+                break;
+            case FaultKinds.BrokerUnreachable:
+                modem.Link.Cut($"a broker-unreachable fault, {fault.Id}");
+                break;
+        }
+    }
+
+    public void Ended(Fault fault)
+    {
+        if (fault.Kind == FaultKinds.WifiDrop)
+        {
+            if (_wasJoined)
+            {
+                modem.Device.WifiConnected = true;
+            }
+
+            modem.Urcs.Enqueue(WifiConnected);
+            modem.Urcs.Enqueue(WifiGotIp);
+        }
+    }
+}
