@@ -17,7 +17,7 @@ namespace AtMqtt.Core;
 /// knows nothing about where its bytes come from: a host is any <see cref="IDuplexPipe"/>, one at a
 /// time, and the modem's state outlives a host that goes away, as a powered module's would.
 /// </summary>
-public sealed class Modem : IAsyncDisposable
+public sealed partial class Modem : IAsyncDisposable
 {
     private static ReadOnlySpan<byte> ReadyLine => "ready\r\n"u8;
     private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
@@ -69,9 +69,10 @@ public sealed class Modem : IAsyncDisposable
         Faults = new FaultSet(options.TimeProvider, Events);
         Checks = HostCheckHooks.Create(options, Events);
         Output = new OutputWriter();
-        Response = new Response(() => SysLog);
+        Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
+        _stateWatch = InstrumentLink();
         Output.Faults = Faults;
         Link.Faults = Faults;
         Faults.Effects = new FaultEffects(this);
@@ -118,15 +119,6 @@ public sealed class Modem : IAsyncDisposable
     /// <summary>The line of the command being dispatched (valid until the next line is read).</summary>
     internal ReadOnlySpan<byte> CurrentLine => _framer.Line;
 
-    /// <summary>The modem's state now, for <c>GET /api/state</c>; no secret in it.</summary>
-    public ModemState Snapshot() => throw new NotImplementedException();
-
-    /// <summary>
-    /// The reset pin: the link is cut without DISCONNECT, state is forgotten as after power-on, and the
-    /// host (if one is attached) gets <c>ready</c>. Safe to call from any thread, at any time.
-    /// </summary>
-    public ValueTask ResetPinAsync() => throw new NotImplementedException();
-
     /// <summary>ATE0/ATE1; on after start and after AT+RST.</summary>
     public bool Echo { get; set; } = true;
 
@@ -148,6 +140,7 @@ public sealed class Modem : IAsyncDisposable
         {
             _framer.Reset();
             _input = host.Input;
+            _seenResets = Volatile.Read(ref _resets);
             if (Checks.Enabled && host.Input.TryRead(out var early))
             {
                 // What is there before "ready" is written was sent before it (the read resumes with it).
@@ -156,6 +149,7 @@ public sealed class Modem : IAsyncDisposable
             }
 
             await Output.AttachAsync(host.Output, ReadyLine.ToArray()).ConfigureAwait(false);
+            HostChanged(attached: true);
             await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -179,6 +173,8 @@ public sealed class Modem : IAsyncDisposable
             _input = null;
             await Output.DetachAsync(host.Output).ConfigureAwait(false);
             Volatile.Write(ref _hostAttached, 0);
+            HostChanged(attached: false);
+            Volatile.Read(ref _resetSeen)?.TrySetResult();
         }
     }
 
@@ -197,7 +193,14 @@ public sealed class Modem : IAsyncDisposable
                 var copy = buffer.ToArray();
                 buffer = new ReadOnlySequence<byte>(copy, 0, Faults.Noise(toHost: false)?.Apply(copy, copy) ?? copy.Length);
             }
-            if (result.IsCanceled && _data is { TimedOut: true } timedOut)
+            if (_seenResets != Volatile.Read(ref _resets))
+            {
+                // The reset pin was pulled (ResetPinAsync): what this loop was in the middle of is gone,
+                // and so are the bytes that came before it noticed, as on a module.
+                AfterResetPin();
+                buffer = buffer.Slice(buffer.End);
+            }
+            else if (result.IsCanceled && _data is { TimedOut: true } timedOut)
             {
                 // Bytes that arrived with the cancellation are activity: the deadline starts again.
                 if (buffer.IsEmpty)
@@ -247,6 +250,7 @@ public sealed class Modem : IAsyncDisposable
             }
 
             await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
+            _stateWatch.Check(this);
             if (noisy)
             {
                 input.AdvanceTo(received.End);
@@ -319,6 +323,7 @@ public sealed class Modem : IAsyncDisposable
             return;
         }
 
+        Counters.Command();
         Response.Reset();
         var command = Resolve(out var kind, out var nameRange, out var paramRange, out uint error);
         var handler = command?.For(kind);
@@ -465,6 +470,7 @@ public sealed class Modem : IAsyncDisposable
 
         _finishing = true;
         await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
+        _stateWatch.Check(this);
     }
 
     private void ObserveFault(ValueTask execution, string name)

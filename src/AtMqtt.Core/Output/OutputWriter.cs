@@ -68,6 +68,29 @@ public sealed class OutputWriter
         }
     }
 
+    /// <summary>
+    /// The reset pin: a response begun before now is dropped when it ends (<see cref="FinishAsync"/>
+    /// sees another generation), as if a new host had attached.
+    /// </summary>
+    internal void Abandon() => Interlocked.Increment(ref _hostGeneration);
+
+    /// <summary>The reset pin, done: no response is open any more, and the host gets <paramref name="ready"/>.</summary>
+    internal async ValueTask ReadyAfterResetAsync(ReadOnlyMemory<byte> ready)
+    {
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _responseOpen = false;
+            _endsInCr = false;
+            await WriteLockedAsync(ready, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            Signal();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
     internal async ValueTask DetachAsync(PipeWriter host)
     {
         // A write blocked on a host that stopped reading would hold the mutex forever.

@@ -15,6 +15,9 @@ public sealed class Response
 
     private Func<bool> SysLog { get; }
 
+    /// <summary>Counts each ERROR (the control API's error counter).</summary>
+    internal Instrument.CounterSet? Counters { get; init; }
+
     public ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
 
     /// <summary>The code of the last <see cref="Error"/> since <see cref="Reset"/> (0: none), for the host checks.</summary>
@@ -33,6 +36,7 @@ public sealed class Response
     public void Error(uint code)
     {
         LastError = code == 0 ? uint.MaxValue : code;
+        Counters?.Error();
         if (SysLog() && code != 0)
         {
             Raw("ERR CODE:0x"u8);

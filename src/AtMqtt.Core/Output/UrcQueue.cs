@@ -27,6 +27,7 @@ public sealed class UrcQueue : IDisposable
 
     private int _qos0Queued;
     private int _pending;
+    private int _unacknowledged;
     private int _generation;
     private long _qos0Dropped;
     private long _tooLarge;
@@ -58,6 +59,9 @@ public sealed class UrcQueue : IDisposable
 
     /// <summary>The QoS 0 bound (<c>--rx-queue</c>).</summary>
     public int Qos0Limit => _qos0Limit;
+
+    /// <summary>QoS 1/2 messages from the broker not yet acknowledged (waiting for the host, or their PUBACK/PUBREC on its way).</summary>
+    public int Unacknowledged => Volatile.Read(ref _unacknowledged);
 
     /// <summary>Lines waiting for the host.</summary>
     public int Pending => Volatile.Read(ref _pending);
@@ -92,6 +96,11 @@ public sealed class UrcQueue : IDisposable
             }
         }
 
+        if (acknowledge is not null)
+        {
+            Interlocked.Increment(ref _unacknowledged);
+        }
+
         Add(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
         return true;
     }
@@ -114,6 +123,11 @@ public sealed class UrcQueue : IDisposable
                     if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
                     {
                         Release(item);
+                        if (item.Acknowledge is not null)
+                        {
+                            Interlocked.Decrement(ref _unacknowledged); // never will be: its link is gone
+                        }
+
                         continue;
                     }
 
@@ -136,9 +150,11 @@ public sealed class UrcQueue : IDisposable
                         try
                         {
                             await ack.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                            Interlocked.Decrement(ref _unacknowledged);
                         }
                         catch (Exception ex) when (ex is not OperationCanceledException)
                         {
+                            Interlocked.Decrement(ref _unacknowledged);
                             // The connection it came on is gone; the broker redelivers it (persistent session) or never will.
                             if (_log.IsEnabled(LogLevel.Debug) && _ackLog.ShouldLog())
                             {
