@@ -310,6 +310,8 @@ public sealed partial class Modem : IAsyncDisposable
             Checks.Saw(_framer.Line);
         }
 
+        LineHook?.Invoke(_framer.Line);
+
         bool busy = await StillBusyAsync().ConfigureAwait(false);
         if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {

@@ -48,6 +48,7 @@ public sealed partial class Modem
             Counters = Counters.Read(),
             Faults = Faults.Active,
             Findings = Pending(() => Checks.Findings),
+            Scenario = Scenario?.Progress,
         };
     }
 

@@ -42,6 +42,9 @@ public sealed class UrcQueue : IDisposable
         _ackLog = LogThrottle.Summarising(log, LogLevel.Debug, "Acknowledgement not sent", time);
     }
 
+    /// <summary>Called with each line once it was written to the host (a scenario's URC triggers); null: none.</summary>
+    internal Action<ReadOnlySpan<byte>>? Written { get; set; }
+
     /// <summary>Called after each QoS 0 message dropped, with the count so far (the host checks).</summary>
     internal Action<long>? Dropped { get; set; }
 
@@ -141,6 +144,14 @@ public sealed class UrcQueue : IDisposable
                 }
 
                 await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                if (Written is { } written)
+                {
+                    foreach (var item in taken)
+                    {
+                        written(item.Line.AsSpan(0, item.Length));
+                    }
+                }
+
                 foreach (var item in taken)
                 {
                     // Counted until written: the messages waiting for a host are among the bounded ones.
