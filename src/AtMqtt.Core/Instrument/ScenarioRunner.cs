@@ -42,7 +42,11 @@ public sealed class ScenarioRunner
     private int _armed = -1;
     private int _commands;
     private TaskCompletionSource<bool>? _fired;
-    private bool _ranInline;
+    private readonly bool[] _ranInline;
+
+    // True while a step's action runs on the run loop: the next step's trigger is counted meanwhile,
+    // but its action waits for the loop (actions run in order).
+    private bool _acting;
 
     public ScenarioRunner(Scenario scenario, Modem modem, ILogger log)
     {
@@ -53,6 +57,7 @@ public sealed class ScenarioRunner
         _status = [.. _steps.Select(_ => Pending)];
         _at = new DateTimeOffset?[_steps.Count];
         _detail = new string?[_steps.Count];
+        _ranInline = new bool[_steps.Count];
         _descriptions = [.. _steps.Select(ScenarioLoader.Describe)];
     }
 
@@ -87,19 +92,41 @@ public sealed class ScenarioRunner
         int step = 0;
         try
         {
+            var fired = Arm(0);
             for (; step < _steps.Count; step++)
             {
-                var fired = Arm(step);
                 if (_steps[step].After is { } after)
                 {
+                    // Seconds after the previous step's action is done.
                     _ = FireAfterAsync(fired, TimeSpan.FromSeconds(after), time, stop.Token);
                 }
 
                 await fired.Task.WaitAsync(stop.Token).ConfigureAwait(false);
-                if (!await ActAsync(step, stop.Token).ConfigureAwait(false))
+
+                // The next step's trigger counts from now: what this step's action causes may be it.
+                lock (_gate)
                 {
+                    _acting = !_ranInline[step];
+                }
+
+                var next = step + 1 < _steps.Count ? Arm(step + 1) : null;
+                bool ok = await ActAsync(step, stop.Token).ConfigureAwait(false);
+                if (!ok)
+                {
+                    Disarm();
+                    if (next is not null)
+                    {
+                        lock (_gate)
+                        {
+                            // Armed but never to run: the steps after a failure stay pending.
+                            _status[step + 1] = Pending;
+                        }
+                    }
+
                     break;
                 }
+
+                fired = next!;
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -110,13 +137,13 @@ public sealed class ScenarioRunner
                 if (step < _steps.Count && _status[step] == Running)
                 {
                     _status[step] = Failed;
-                    _detail[step] = $"still waiting for its trigger when {why}";
+                    _detail[step] = $"not done when {why}";
                 }
             }
 
             if (step < _steps.Count)
             {
-                Publish(step, Failed, $"still waiting for its trigger when {why}");
+                Publish(step, Failed, $"not done when {why}");
             }
         }
         finally
@@ -142,15 +169,13 @@ public sealed class ScenarioRunner
             _status[step] = Running;
             _armed = step;
             _commands = 0;
-            _ranInline = false;
             _fired = fired;
         }
 
         Publish(step, Running, _descriptions[step]);
 
-        // No trigger: at once. A phase the link is already in counts (its change may have come before this step).
-        if ((s.After is null && s.Command is null && s.Urc is null && s.Phase is null)
-            || (s.Phase is { } phase && _modem.Link.PhaseName == phase))
+        // No trigger: at once.
+        if (s.After is null && s.Command is null && s.Urc is null && s.Phase is null)
         {
             Fire(step, inline: false);
         }
@@ -244,9 +269,9 @@ public sealed class ScenarioRunner
 
             _armed = -1;
             fired = _fired;
-            if (inline && _steps[step] is { Start: not null } or { End: not null })
+            if (inline && !_acting && _steps[step] is { Start: not null } or { End: not null })
             {
-                _ranInline = true;
+                _ranInline[step] = true;
                 Record(step, ActOnFaults(step));
             }
         }
@@ -260,7 +285,7 @@ public sealed class ScenarioRunner
         bool ranInline;
         lock (_gate)
         {
-            ranInline = _ranInline;
+            ranInline = _ranInline[step];
         }
 
         (bool Ok, string Detail) result;
@@ -301,6 +326,7 @@ public sealed class ScenarioRunner
             lock (_gate)
             {
                 Record(step, result);
+                _acting = false;
             }
         }
 
