@@ -41,12 +41,8 @@ public sealed class ScenarioRunner
     // The step waiting for its trigger (-1: none), its command count, and how it is told.
     private int _armed = -1;
     private int _commands;
-    private TaskCompletionSource<bool>? _fired;
+    private readonly TaskCompletionSource<bool>[] _fired;
     private readonly bool[] _ranInline;
-
-    // True while a step's action runs on the run loop: the next step's trigger is counted meanwhile,
-    // but its action waits for the loop (actions run in order).
-    private bool _acting;
 
     public ScenarioRunner(Scenario scenario, Modem modem, ILogger log)
     {
@@ -58,6 +54,7 @@ public sealed class ScenarioRunner
         _at = new DateTimeOffset?[_steps.Count];
         _detail = new string?[_steps.Count];
         _ranInline = new bool[_steps.Count];
+        _fired = [.. _steps.Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously))];
         _descriptions = [.. _steps.Select(ScenarioLoader.Describe)];
     }
 
@@ -92,41 +89,38 @@ public sealed class ScenarioRunner
         int step = 0;
         try
         {
-            var fired = Arm(0);
+            lock (_gate)
+            {
+                Arm(0);
+            }
+
             for (; step < _steps.Count; step++)
             {
                 if (_steps[step].After is { } after)
                 {
                     // Seconds after the previous step's action is done.
-                    _ = FireAfterAsync(fired, TimeSpan.FromSeconds(after), time, stop.Token);
+                    _ = FireAfterAsync(step, TimeSpan.FromSeconds(after), time, stop.Token);
                 }
 
-                await fired.Task.WaitAsync(stop.Token).ConfigureAwait(false);
-
-                // The next step's trigger counts from now: what this step's action causes may be it.
-                lock (_gate)
+                await _fired[step].Task.WaitAsync(stop.Token).ConfigureAwait(false);
+                if (!await ActAsync(step, stop.Token).ConfigureAwait(false))
                 {
-                    _acting = !_ranInline[step];
-                }
-
-                var next = step + 1 < _steps.Count ? Arm(step + 1) : null;
-                bool ok = await ActAsync(step, stop.Token).ConfigureAwait(false);
-                if (!ok)
-                {
-                    Disarm();
-                    if (next is not null)
+                    lock (_gate)
                     {
-                        lock (_gate)
+                        _armed = -1;
+
+                        // The steps after a failure do not run (one may be armed already).
+                        for (int later = step + 1; later < _steps.Count; later++)
                         {
-                            // Armed but never to run: the steps after a failure stay pending.
-                            _status[step + 1] = Pending;
+                            if (_status[later] == Running)
+                            {
+                                _status[later] = Pending;
+                            }
                         }
                     }
 
                     break;
                 }
-
-                fired = next!;
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -160,27 +154,20 @@ public sealed class ScenarioRunner
         return all;
     }
 
-    private TaskCompletionSource<bool> Arm(int step)
+    /// <summary>The step starts waiting for its trigger (under the gate).</summary>
+    private void Arm(int step)
     {
-        var fired = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var s = _steps[step];
-        lock (_gate)
-        {
-            _status[step] = Running;
-            _armed = step;
-            _commands = 0;
-            _fired = fired;
-        }
-
+        _status[step] = Running;
+        _armed = step;
+        _commands = 0;
         Publish(step, Running, _descriptions[step]);
 
         // No trigger: at once.
         if (s.After is null && s.Command is null && s.Urc is null && s.Phase is null)
         {
-            Fire(step, inline: false);
+            FireLocked(step, inline: false);
         }
-
-        return fired;
     }
 
     private void Disarm()
@@ -188,16 +175,15 @@ public sealed class ScenarioRunner
         lock (_gate)
         {
             _armed = -1;
-            _fired = null;
         }
     }
 
-    private static async Task FireAfterAsync(TaskCompletionSource<bool> fired, TimeSpan delay, TimeProvider time, CancellationToken cancellationToken)
+    private async Task FireAfterAsync(int step, TimeSpan delay, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            fired.TrySetResult(true);
+            Fire(step, inline: false);
         }
         catch (OperationCanceledException)
         {
@@ -259,24 +245,35 @@ public sealed class ScenarioRunner
     /// </summary>
     private void Fire(int step, bool inline)
     {
-        TaskCompletionSource<bool>? fired;
         lock (_gate)
         {
-            if (_armed != step)
-            {
-                return;
-            }
+            FireLocked(step, inline);
+        }
+    }
 
-            _armed = -1;
-            fired = _fired;
-            if (inline && !_acting && _steps[step] is { Start: not null } or { End: not null })
-            {
-                _ranInline[step] = true;
-                Record(step, ActOnFaults(step));
-            }
+    private void FireLocked(int step, bool inline)
+    {
+        if (_armed != step)
+        {
+            return;
         }
 
-        fired?.TrySetResult(true);
+        _armed = -1;
+        if (inline && _steps[step] is { Start: not null } or { End: not null })
+        {
+            _ranInline[step] = true;
+            Record(step, ActOnFaults(step));
+        }
+
+        _fired[step].TrySetResult(true);
+
+        // The next step's trigger counts from now, in this same moment: the line or URC after this
+        // one may be it, and what this step's action causes may be it (a fault it starts or ends
+        // then does not wait for this step's action to finish; the run loop does the rest in order).
+        if (step + 1 < _steps.Count && !(_ranInline[step] && _status[step] == Failed))
+        {
+            Arm(step + 1);
+        }
     }
 
     /// <summary>Does the step's action unless a hook did; false when it failed.</summary>
@@ -326,7 +323,6 @@ public sealed class ScenarioRunner
             lock (_gate)
             {
                 Record(step, result);
-                _acting = false;
             }
         }
 

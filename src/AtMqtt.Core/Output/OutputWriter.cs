@@ -159,7 +159,10 @@ public sealed class OutputWriter
     /// Writes an unsolicited line once no response is open and a host is attached; completes only
     /// when the bytes went to the host (the caller may then acknowledge the message to the broker).
     /// </summary>
-    public async ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken)
+    /// <param name="urc">The lines.</param>
+    /// <param name="cancellationToken">Ends the wait for a host or the end of a response.</param>
+    /// <param name="beforeWrite">Called once the bytes are about to be written (a scenario's URC trigger).</param>
+    public async ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken, Action? beforeWrite = null)
     {
         while (true)
         {
@@ -169,6 +172,8 @@ public sealed class OutputWriter
             {
                 if ((!_responseOpen || _admitOne is not null) && _host is not null)
                 {
+                    beforeWrite?.Invoke();
+                    beforeWrite = null;
                     if (await WriteLockedAsync(urc, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false))
                     {
                         _admitOne?.TrySetResult();

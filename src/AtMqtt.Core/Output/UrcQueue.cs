@@ -42,7 +42,7 @@ public sealed class UrcQueue : IDisposable
         _ackLog = LogThrottle.Summarising(log, LogLevel.Debug, "Acknowledgement not sent", time);
     }
 
-    /// <summary>Called with each line once it was written to the host (a scenario's URC triggers); null: none.</summary>
+    /// <summary>Called with each line as it is written to the host, just before (a scenario's URC triggers); null: none.</summary>
     internal Action<ReadOnlySpan<byte>>? Written { get; set; }
 
     /// <summary>Called after each QoS 0 message dropped, with the count so far (the host checks).</summary>
@@ -143,14 +143,16 @@ public sealed class UrcQueue : IDisposable
                     continue;
                 }
 
-                await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                if (Written is { } written)
+                // A scenario's URC trigger hears of each line just before it goes out: what it starts
+                // is in place before the host can answer the line.
+                var written = Written;
+                await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken, written is null ? null : () =>
                 {
                     foreach (var item in taken)
                     {
                         written(item.Line.AsSpan(0, item.Length));
                     }
-                }
+                }).ConfigureAwait(false);
 
                 foreach (var item in taken)
                 {

@@ -90,30 +90,30 @@ public sealed class ScenarioTests(BrokerFixture broker) : IClassFixture<BrokerFi
         await events.NextAsync(e => e.Type == EventTypes.Scenario && e.Value == ScenarioRunner.Running, "scenario started");
 
         await m.ConfigureAndConnectAsync(Port);
-        await m.SendAsync($"AT+MQTTSUB=0,\"{topic}\",1\r\n");
+        await m.CommandAsync($"AT+MQTTSUB=0,\"{topic}\",1", Ok);
+
+        // The device's publish makes the scenario publish its greeting, which may come before the OK.
+        await m.SendAsync($"AT+MQTTPUB=0,\"{topic}/out\",\"up\",1,0\r\n");
         string got = await m.ReadUntilAsync($"+MQTTSUBRECV:0,\"{topic}\",5,hello\r\n");
-        if (!got.EndsWith(Ok + $"+MQTTSUBRECV:0,\"{topic}\",5,hello\r\n", StringComparison.Ordinal))
+        if (!got.Contains(Ok, StringComparison.Ordinal))
         {
-            // The retained message may come before the OK; then the OK follows it.
             await m.ExpectAsync(Ok);
         }
 
         // The URC started the busy fault; the second AT ends it before it is answered.
         await m.CommandAsync("AT", "busy p...\r\n");
         await m.CommandAsync("AT", Ok);
-        Assert.True(await run.WaitAsync(Limit));
         Assert.Empty(m.Modem.Faults.Active);
+        await m.CommandAsync("AT+MQTTCLEAN=0", Ok);
+        Assert.True(await run.WaitAsync(Limit));
 
         var progress = m.Modem.Snapshot().Scenario!;
         Assert.Equal(ScenarioRunner.Done, progress.Status);
         Assert.All(progress.Steps, s => Assert.Equal(ScenarioRunner.Done, s.Status));
-        Assert.Equal(["greeting", "busy", "recover"], progress.Steps.Select(s => s.Description.Split(':')[0]));
+        Assert.Equal(["greeting", "busy", "recover", "finish"], progress.Steps.Select(s => s.Description.Split(':')[0]));
         var done = await events.NextAsync(e => e.Type == EventTypes.Scenario && e.Name == "busy after the first message" && e.Value == ScenarioRunner.Done, "scenario done");
         Assert.Equal("scenario \"busy after the first message\": every step ran", done.Text);
         Assert.Contains(events.Seen, e => e.Type == EventTypes.Scenario && e.Name == "greeting" && e.Value == ScenarioRunner.Done);
-        await m.CommandAsync("AT+MQTTCLEAN=0", Ok);
-        await using var probe = await broker.ProbeAsync();
-        await probe.PublishAsync(topic, "", 1, retain: true); // clear the retained message
     }
 
     [Fact]

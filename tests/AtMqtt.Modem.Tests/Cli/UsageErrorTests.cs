@@ -68,6 +68,9 @@ public sealed partial class UsageErrorTests
         { "--log-level", ["--log-level"] },
         { "--strict", ["--strict=maybe"] },
         { "--strict", ["--strict", "yes"] },
+        { "--scenario", ["--scenario", "/nonexistent/scenario.json"] },
+        { "--scenario", ["--scenario", NotPem] },
+        { "--scenario-exit", ["--scenario-exit"] },
         { "--bogus", ["--bogus"] },
     };
 
