@@ -12,7 +12,7 @@ public static class FindingCodes
     /// <summary>A line arrived while the previous command had no final result yet (the host got <c>busy p...</c>).</summary>
     public const string CommandWhileBusy = "command-while-busy";
 
-    /// <summary>A line arrived before <c>ready</c> (at attach, or after AT+RST/AT+RESTORE's OK).</summary>
+    /// <summary>Bytes were waiting before the modem wrote <c>ready</c> to a host that attached.</summary>
     public const string CommandBeforeReady = "command-before-ready";
 
     /// <summary>A quote or comma in a string, not escaped, made the command fail.</summary>

@@ -56,20 +56,9 @@ internal static class HostCheckHooks
         }
     }
 
-    /// <summary>
-    /// A line that got <c>busy p...</c>: the previous command (<paramref name="pending"/>) had no final
-    /// result yet. After AT+RST or AT+RESTORE that result is <c>ready</c>.
-    /// </summary>
-    public static void Busy(HostChecks checks, string? pending, ReadOnlySpan<byte> line)
-    {
-        if (pending is "AT+RST" or "AT+RESTORE")
-        {
-            checks.Report(FindingCodes.CommandBeforeReady, $"The host sent a command after {pending}'s OK but before \"ready\" (it got \"busy p...\"): wait for \"ready\".", line);
-            return;
-        }
-
+    /// <summary>A line that got <c>busy p...</c>: the previous command (<paramref name="pending"/>) had no final result yet.</summary>
+    public static void Busy(HostChecks checks, string? pending, ReadOnlySpan<byte> line) =>
         checks.Report(FindingCodes.CommandWhileBusy, $"The host sent a command before {pending ?? "the previous command"} had its final result (it got \"busy p...\"): wait for OK or ERROR before the next command.", line);
-    }
 
     /// <summary>A line over 256 bytes; <paramref name="start"/> is what the modem kept of it.</summary>
     public static void LineTooLong(HostChecks checks, ReadOnlySpan<byte> start) =>
