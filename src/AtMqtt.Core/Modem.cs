@@ -17,7 +17,7 @@ namespace AtMqtt.Core;
 /// knows nothing about where its bytes come from: a host is any <see cref="IDuplexPipe"/>, one at a
 /// time, and the modem's state outlives a host that goes away, as a powered module's would.
 /// </summary>
-public sealed class Modem : IAsyncDisposable
+public sealed partial class Modem : IAsyncDisposable
 {
     private static ReadOnlySpan<byte> ReadyLine => "ready\r\n"u8;
     private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
@@ -44,6 +44,7 @@ public sealed class Modem : IAsyncDisposable
     private readonly LogThrottle _restartLog;
 
     private Task? _pending;
+    private string? _pendingName;
 
     // Set once a pending command is writing its final result: the host may already have read it
     // and sent its next line, which must then wait for the write, not get "busy p...".
@@ -66,14 +67,16 @@ public sealed class Modem : IAsyncDisposable
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
         Events = new EventHub(options.TimeProvider);
         Faults = new FaultSet(options.TimeProvider, Events);
-        Checks = new HostChecks { Enabled = options.Strict };
+        Checks = HostCheckHooks.Create(options, Events);
         Output = new OutputWriter();
-        Response = new Response(() => SysLog);
+        Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
+        _stateWatch = InstrumentLink();
         Output.Faults = Faults;
         Link.Faults = Faults;
         Faults.Effects = new FaultEffects(this);
+        HostCheckHooks.Watch(this);
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }
 
@@ -113,14 +116,8 @@ public sealed class Modem : IAsyncDisposable
     /// <summary>The host's mistakes (<c>--strict</c>).</summary>
     public HostChecks Checks { get; }
 
-    /// <summary>The modem's state now, for <c>GET /api/state</c>; no secret in it.</summary>
-    public ModemState Snapshot() => throw new NotImplementedException();
-
-    /// <summary>
-    /// The reset pin: the link is cut without DISCONNECT, state is forgotten as after power-on, and the
-    /// host (if one is attached) gets <c>ready</c>. Safe to call from any thread, at any time.
-    /// </summary>
-    public ValueTask ResetPinAsync() => throw new NotImplementedException();
+    /// <summary>The line of the command being dispatched (valid until the next line is read).</summary>
+    internal ReadOnlySpan<byte> CurrentLine => _framer.Line;
 
     /// <summary>ATE0/ATE1; on after start and after AT+RST.</summary>
     public bool Echo { get; set; } = true;
@@ -143,7 +140,16 @@ public sealed class Modem : IAsyncDisposable
         {
             _framer.Reset();
             _input = host.Input;
+            _seenResets = Volatile.Read(ref _resets);
+            if (Checks.Enabled && host.Input.TryRead(out var early))
+            {
+                // What is there before "ready" is written was sent before it (the read resumes with it).
+                HostCheckHooks.BeforeReady(Checks, early.Buffer);
+                host.Input.AdvanceTo(early.Buffer.Start);
+            }
+
             await Output.AttachAsync(host.Output, ReadyLine.ToArray()).ConfigureAwait(false);
+            HostChanged(attached: true);
             await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -167,6 +173,8 @@ public sealed class Modem : IAsyncDisposable
             _input = null;
             await Output.DetachAsync(host.Output).ConfigureAwait(false);
             Volatile.Write(ref _hostAttached, 0);
+            HostChanged(attached: false);
+            Volatile.Read(ref _resetSeen)?.TrySetResult();
         }
     }
 
@@ -185,7 +193,14 @@ public sealed class Modem : IAsyncDisposable
                 var copy = buffer.ToArray();
                 buffer = new ReadOnlySequence<byte>(copy, 0, Faults.Noise(toHost: false)?.Apply(copy, copy) ?? copy.Length);
             }
-            if (result.IsCanceled && _data is { TimedOut: true } timedOut)
+            if (_seenResets != Volatile.Read(ref _resets))
+            {
+                // The reset pin was pulled (ResetPinAsync): what this loop was in the middle of is gone,
+                // and so are the bytes that came before it noticed, as on a module.
+                AfterResetPin();
+                buffer = buffer.Slice(buffer.End);
+            }
+            else if (result.IsCanceled && _data is { TimedOut: true } timedOut)
             {
                 // Bytes that arrived with the cancellation are activity: the deadline starts again.
                 if (buffer.IsEmpty)
@@ -224,11 +239,18 @@ public sealed class Modem : IAsyncDisposable
                 }
                 else
                 {
+                    var dataBefore = _data;
                     await LineAsync().ConfigureAwait(false);
+                    if (Checks.Enabled && _data is not null && _data != dataBefore)
+                    {
+                        _framer.SkipPendingLf(ref buffer);
+                        HostCheckHooks.DataPhaseStarted(Checks, _data.Command, buffer, _framer.Line);
+                    }
                 }
             }
 
             await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
+            _stateWatch.Check(this);
             if (noisy)
             {
                 input.AdvanceTo(received.End);
@@ -264,6 +286,7 @@ public sealed class Modem : IAsyncDisposable
     private void StartPending(ValueTask execution, string name)
     {
         _finishing = false;
+        _pendingName = name;
         _pending = FinishAsync(execution, name, Output.HostGeneration);
     }
 
@@ -282,12 +305,27 @@ public sealed class Modem : IAsyncDisposable
     private async ValueTask LineAsync()
     {
         var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
-        if (await StillBusyAsync().ConfigureAwait(false) || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
+        if (Checks.Enabled)
         {
+            Checks.Saw(_framer.Line);
+        }
+
+        LineHook?.Invoke(_framer.Line);
+
+        bool busy = await StillBusyAsync().ConfigureAwait(false);
+        if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
+        {
+            // A busy fault's "busy p..." is no mistake of the host's.
+            if (busy && Checks.Enabled)
+            {
+                HostCheckHooks.Busy(Checks, _pendingName, _framer.Line);
+            }
+
             await BusyAsync(echo).ConfigureAwait(false);
             return;
         }
 
+        Counters.Command();
         Response.Reset();
         var command = Resolve(out var kind, out var nameRange, out var paramRange, out uint error);
         var handler = command?.For(kind);
@@ -321,6 +359,11 @@ public sealed class Modem : IAsyncDisposable
         }
 
         ObserveFault(execution, command.Name);
+        if (Checks.Enabled)
+        {
+            HostCheckHooks.Completed(this, command, kind, Response.LastError, _framer.Line);
+        }
+
         if (_data is not null)
         {
             // OK and '>' go out now; the response stays open through the data phase.
@@ -429,6 +472,7 @@ public sealed class Modem : IAsyncDisposable
 
         _finishing = true;
         await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
+        _stateWatch.Check(this);
     }
 
     private void ObserveFault(ValueTask execution, string name)
@@ -474,10 +518,21 @@ public sealed class Modem : IAsyncDisposable
 
     private async ValueTask OverflowAsync()
     {
-        if (await StillBusyAsync().ConfigureAwait(false) || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
+        bool busy = await StillBusyAsync().ConfigureAwait(false);
+        if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
+            if (busy && Checks.Enabled)
+            {
+                HostCheckHooks.Busy(Checks, _pendingName, _framer.DiscardedStart);
+            }
+
             await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             return;
+        }
+
+        if (Checks.Enabled)
+        {
+            HostCheckHooks.LineTooLong(Checks, _framer.DiscardedStart);
         }
 
         if (_longLineLog.ShouldLog())
@@ -497,7 +552,7 @@ public sealed class Modem : IAsyncDisposable
     /// </summary>
     public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData)
     {
-        _data = new DataPhase(length, failLine, onData, Options.DataTimeout);
+        _data = new DataPhase(length, failLine, onData, Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
     }
 
     private async ValueTask CompleteDataPhaseAsync(DataPhase data)
@@ -594,10 +649,18 @@ public sealed class Modem : IAsyncDisposable
 
         _lifetime.Dispose();
         Urcs.Dispose();
+        Checks.Dispose();
         foreach (var throttle in _throttles)
         {
             throttle.Dispose();
         }
+    }
+
+    /// <summary>The command name at the start of <paramref name="line"/> (up to '=', '?' or the end).</summary>
+    private static string CommandName(ReadOnlySpan<byte> line)
+    {
+        int end = line.IndexOfAny((byte)'=', (byte)'?');
+        return System.Text.Encoding.ASCII.GetString(end < 0 ? line : line[..end]);
     }
 
     private LogThrottle Throttle(LogLevel level, string what, int burst = 1)
@@ -619,6 +682,9 @@ public sealed class Modem : IAsyncDisposable
         public byte[] Buffer { get; } = new byte[length];
         public string FailLine { get; } = failLine;
         public Func<Modem, byte[], ValueTask> OnData { get; } = onData;
+
+        /// <summary>The command that asked for the data (for the host checks).</summary>
+        public string Command { get; init; } = "";
         public bool TimedOut => _timedOut;
 
         public void Start(PipeReader? reader)

@@ -7,6 +7,7 @@ using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Cli;
 using AtMqtt.Cli.Broker;
 using AtMqtt.Cli.Channels;
+using AtMqtt.Cli.Scenarios;
 using AtMqtt.Cli.Transcript;
 using Microsoft.Extensions.Logging;
 using static AtMqtt.Cli.CommandLineValues;
@@ -53,13 +54,16 @@ var baud = OptionalInt(
 var tcpConnect = Text("--tcp-connect", "HOST:PORT", "Connect out to a host whose UART is a listening socket (Renode, QEMU -serial tcp::PORT,server=on), retrying.");
 var transcript = Text("--transcript", "FILE", "Record every byte both ways, timestamped, secrets redacted, to FILE.");
 var monitor = Flag("--monitor", "Show the traffic live on stderr, coloured on a terminal (NO_COLOR turns colours off).");
+var strict = Strict.Option();
+var scenario = ScenarioOptions.File();
+var scenarioExit = ScenarioOptions.Exit();
 var logLevel = Level("--log-level", "Least severe log level written to stderr.", LogLevel.Information);
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
     stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
-foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor })
+foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit })
 {
     root.Options.Add(channelOption);
 }
@@ -119,6 +123,12 @@ root.SetAction(async (parse, cancellationToken) =>
         return Usage(channelError!);
     }
 
+    var script = ScenarioOptions.Load(parse.GetValue(scenario), parse.GetValue(scenarioExit), out string? scenarioError);
+    if (scenarioError is not null)
+    {
+        return Usage(scenarioError);
+    }
+
     var options = new ModemOptions
     {
         Credentials = credentials,
@@ -129,6 +139,7 @@ root.SetAction(async (parse, cancellationToken) =>
         MaxSubscriptions = parse.GetValue(maxSubscriptions),
         RxQueue = parse.GetValue(rxQueue),
         MaxMessageBytes = parse.GetValue(maxMessageBytes),
+        Strict = parse.GetValue(strict) != Strict.Mode.Off,
         LoggerFactory = loggerFactory,
         Version = typeof(Endpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
     };
@@ -202,18 +213,31 @@ root.SetAction(async (parse, cancellationToken) =>
         // link's loss as a warning on every clean exit.
         await using var modem = new Modem(options);
         var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var scenarioRun = script is null ? null : ScenarioOptions.Start(script, modem, loggerFactory, parse.GetValue(scenarioExit), stop);
         try
         {
             log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, channel.Describe(listen));
-            await channel.RunAsync(hostLine, listener, loggerFactory, cancellationToken);
+            await channel.RunAsync(hostLine, listener, loggerFactory, stop.Token);
         }
         catch (Exception ex) when (ex is SocketException or IOException)
         {
             log.LogCritical("Channel failed: {Reason}", ex.Message);
+            await stop.CancelAsync();
+            Strict.Finish(modem.Checks, parse.GetValue(strict), Console.Error);
             return 1;
         }
 
-        return 0;
+        // The channel has ended: a scenario still waiting ends too (its steps left pending).
+        bool scenarioDone = true;
+        if (scenarioRun is not null)
+        {
+            await stop.CancelAsync();
+            scenarioDone = await scenarioRun;
+        }
+
+        int? strictStatus = Strict.Finish(modem.Checks, parse.GetValue(strict), Console.Error);
+        return parse.GetValue(scenarioExit) && !scenarioDone ? ScenarioOptions.FailedExitCode : strictStatus ?? 0;
     }
     finally
     {

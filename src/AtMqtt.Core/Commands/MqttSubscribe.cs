@@ -36,6 +36,11 @@ internal static class MqttSubscribe
             return m.Fail(ErrorCode.Mqtt(MqttError.NoConfigured));
         }
 
+        if (m.Checks.Enabled)
+        {
+            Instrument.HostCheckHooks.Subscribing(m, filter, m.CurrentLine);
+        }
+
         return SubscribeAsync(m, filter, qos, timeout);
     }
 

@@ -27,10 +27,14 @@ public sealed class LineFramer
     private int _length;
     private int _terminatorLength;
     private bool _overflow;
+    private int _discardedStart;
     private bool _skipLf;
 
     /// <summary>The last line framed, without its terminator.</summary>
     public ReadOnlySpan<byte> Line => _line.AsSpan(0, _length);
+
+    /// <summary>After <see cref="FrameKind.Overflow"/>: the first <see cref="MaxLineBytes"/> bytes of the discarded line.</summary>
+    public ReadOnlySpan<byte> DiscardedStart => _line.AsSpan(0, _discardedStart);
 
     /// <summary>The last line framed with its terminator, as received (the echo).</summary>
     public ReadOnlyMemory<byte> LineWithTerminator => _line.AsMemory(0, _length + _terminatorLength);
@@ -119,6 +123,7 @@ public sealed class LineFramer
             if (_overflow)
             {
                 _overflow = false;
+                _discardedStart = _length;
                 _length = 0;
                 return FrameKind.Overflow;
             }
@@ -144,6 +149,9 @@ public sealed class LineFramer
 
         if (_length + bytes.Length > MaxLineBytes)
         {
+            // The start of the line stays readable (DiscardedStart) for the host checks.
+            bytes[..(MaxLineBytes - _length)].CopyTo(_line.AsSpan(_length));
+            _length = MaxLineBytes;
             _overflow = true;
             return;
         }

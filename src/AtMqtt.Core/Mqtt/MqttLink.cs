@@ -88,6 +88,46 @@ public sealed class MqttLink : IAsyncDisposable
         Dropped,
     }
 
+    /// <summary>Where phase changes are published (the modem's events).</summary>
+    internal Instrument.EventHub? Events { get; set; }
+
+    /// <summary>Publishes, receives and reconnections are counted here.</summary>
+    internal Instrument.CounterSet? Counters { get; set; }
+
+    /// <summary>The phase as the control API shows it: idle, connecting, connected, reconnecting, failed, dropped.</summary>
+    public string PhaseName
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Name(_phase);
+            }
+        }
+    }
+
+    private static string Name(Phase phase) => phase switch
+    {
+        Phase.Idle => "idle",
+        Phase.Connecting => "connecting",
+        Phase.Connected => "connected",
+        Phase.Reconnecting => "reconnecting",
+        Phase.Failed => "failed",
+        _ => "dropped",
+    };
+
+    /// <summary>Changes the phase (call under the gate) and says so to the modem's watchers.</summary>
+    private void SetPhase(Phase phase)
+    {
+        if (_phase == phase)
+        {
+            return;
+        }
+
+        _phase = phase;
+        Events?.Publish(new Instrument.ModemEvent { Type = Instrument.EventTypes.State, Name = Instrument.StateNames.Link, Value = Name(phase), Text = "link " + Name(phase) });
+    }
+
     /// <summary>The modem's faults: publish-fail here, the network faults in the transport.</summary>
     internal FaultSet? Faults { get; set; }
 
@@ -191,7 +231,7 @@ public sealed class MqttLink : IAsyncDisposable
     {
         if (_phase == Phase.Failed)
         {
-            _phase = Phase.Idle;
+            SetPhase(Phase.Idle);
         }
     }
 
@@ -224,7 +264,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             user = User ?? throw new InvalidOperationException("USERCFG first");
             Target = target;
-            _phase = Phase.Connecting;
+            SetPhase(Phase.Connecting);
             lifetime = _linkLifetime.Token;
         }
 
@@ -269,7 +309,7 @@ public sealed class MqttLink : IAsyncDisposable
                     return MqttError.ClientStartFailed; // cleaned or reset meanwhile
                 }
 
-                _phase = Phase.Connected;
+                SetPhase(Phase.Connected);
                 _unsubscribedToEmpty = false;
                 _backoff = FirstBackoff;
                 Established(result.IsSessionPresent);
@@ -307,7 +347,7 @@ public sealed class MqttLink : IAsyncDisposable
                 {
                     _client = null;
                     _transport = null;
-                    _phase = Phase.Failed;
+                    SetPhase(Phase.Failed);
                 }
             }
 
@@ -405,7 +445,11 @@ public sealed class MqttLink : IAsyncDisposable
         try
         {
             var result = await client.PublishAsync(message, cts.Token).ConfigureAwait(false);
-            if (!result.IsSuccess)
+            if (result.IsSuccess)
+            {
+                Counters?.Publish(qos);
+            }
+            else
             {
                 if (_publishLog.ShouldLog())
                 {
@@ -553,7 +597,7 @@ public sealed class MqttLink : IAsyncDisposable
             _linkLifetime.Cancel();
             _linkLifetime.Dispose();
             _linkLifetime = new CancellationTokenSource();
-            _phase = Phase.Idle;
+            SetPhase(Phase.Idle);
             _subscriptions.Clear();
             _exactlyOnce.Clear();
             _unsubscribedToEmpty = false;
@@ -680,6 +724,8 @@ public sealed class MqttLink : IAsyncDisposable
             }
         }
 
+        // Redeliveries of a QoS 2 message the host has are not counted again.
+        Counters?.Receive((int)message.QualityOfServiceLevel);
         var payload = message.Payload;
         int topicBytes = Encoding.UTF8.GetByteCount(message.Topic);
         int payloadLength = checked((int)payload.Length);
@@ -759,7 +805,7 @@ public sealed class MqttLink : IAsyncDisposable
             }
 
             reconnect = Target?.Reconnect == true;
-            _phase = reconnect ? Phase.Reconnecting : Phase.Dropped;
+            SetPhase(reconnect ? Phase.Reconnecting : Phase.Dropped);
             lifetime = _linkLifetime.Token;
             violation = _transport?.Violation;
             upFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - _connectedAt);
@@ -840,8 +886,9 @@ public sealed class MqttLink : IAsyncDisposable
                         return;
                     }
 
-                    _phase = Phase.Connected;
+                    SetPhase(Phase.Connected);
                     restore = [.. _subscriptions];
+                    Counters?.Reconnect();
 
                     // Should this connection drop soon, the next attempt waits longer.
                     _backoff = Next(delay);

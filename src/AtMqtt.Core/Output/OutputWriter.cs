@@ -68,6 +68,29 @@ public sealed class OutputWriter
         }
     }
 
+    /// <summary>
+    /// The reset pin: a response begun before now is dropped when it ends (<see cref="FinishAsync"/>
+    /// sees another generation), as if a new host had attached.
+    /// </summary>
+    internal void Abandon() => Interlocked.Increment(ref _hostGeneration);
+
+    /// <summary>The reset pin, done: no response is open any more, and the host gets <paramref name="ready"/>.</summary>
+    internal async ValueTask ReadyAfterResetAsync(ReadOnlyMemory<byte> ready)
+    {
+        await _mutex.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _responseOpen = false;
+            _endsInCr = false;
+            await WriteLockedAsync(ready, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            Signal();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
     internal async ValueTask DetachAsync(PipeWriter host)
     {
         // A write blocked on a host that stopped reading would hold the mutex forever.
@@ -136,7 +159,10 @@ public sealed class OutputWriter
     /// Writes an unsolicited line once no response is open and a host is attached; completes only
     /// when the bytes went to the host (the caller may then acknowledge the message to the broker).
     /// </summary>
-    public async ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken)
+    /// <param name="urc">The lines.</param>
+    /// <param name="cancellationToken">Ends the wait for a host or the end of a response.</param>
+    /// <param name="beforeWrite">Called once the bytes are about to be written (a scenario's URC trigger).</param>
+    public async ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken, Action? beforeWrite = null)
     {
         while (true)
         {
@@ -146,6 +172,8 @@ public sealed class OutputWriter
             {
                 if ((!_responseOpen || _admitOne is not null) && _host is not null)
                 {
+                    beforeWrite?.Invoke();
+                    beforeWrite = null;
                     if (await WriteLockedAsync(urc, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false))
                     {
                         _admitOne?.TrySetResult();

@@ -15,9 +15,19 @@ public sealed class Response
 
     private Func<bool> SysLog { get; }
 
+    /// <summary>Counts each ERROR (the control API's error counter).</summary>
+    internal Instrument.CounterSet? Counters { get; init; }
+
     public ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
 
-    public void Reset() => _buffer.ResetWrittenCount();
+    /// <summary>The code of the last <see cref="Error"/> since <see cref="Reset"/> (0: none), for the host checks.</summary>
+    public uint LastError { get; private set; }
+
+    public void Reset()
+    {
+        _buffer.ResetWrittenCount();
+        LastError = 0;
+    }
 
     /// <summary><c>\r\nOK\r\n</c></summary>
     public void Ok() => Raw("\r\nOK\r\n"u8);
@@ -25,6 +35,8 @@ public sealed class Response
     /// <summary><c>\r\nERROR\r\n</c>, preceded by <c>ERR CODE:0x...\r\n</c> when AT+SYSLOG=1.</summary>
     public void Error(uint code)
     {
+        LastError = code == 0 ? uint.MaxValue : code;
+        Counters?.Error();
         if (SysLog() && code != 0)
         {
             Raw("ERR CODE:0x"u8);

@@ -27,6 +27,7 @@ public sealed class UrcQueue : IDisposable
 
     private int _qos0Queued;
     private int _pending;
+    private int _unacknowledged;
     private int _generation;
     private long _qos0Dropped;
     private long _tooLarge;
@@ -40,6 +41,12 @@ public sealed class UrcQueue : IDisposable
             _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): {Count} more dropped, {Dropped} dropped so far", _qos0Limit, count, Qos0Dropped));
         _ackLog = LogThrottle.Summarising(log, LogLevel.Debug, "Acknowledgement not sent", time);
     }
+
+    /// <summary>Called with each line as it is written to the host, just before (a scenario's URC triggers); null: none.</summary>
+    internal Action<ReadOnlySpan<byte>>? Written { get; set; }
+
+    /// <summary>Called after each QoS 0 message dropped, with the count so far (the host checks).</summary>
+    internal Action<long>? Dropped { get; set; }
 
     /// <summary>QoS 0 messages dropped because the queue was full, since start.</summary>
     public long Qos0Dropped => Interlocked.Read(ref _qos0Dropped);
@@ -55,6 +62,9 @@ public sealed class UrcQueue : IDisposable
 
     /// <summary>The QoS 0 bound (<c>--rx-queue</c>).</summary>
     public int Qos0Limit => _qos0Limit;
+
+    /// <summary>QoS 1/2 messages from the broker not yet acknowledged (waiting for the host, or their PUBACK/PUBREC on its way).</summary>
+    public int Unacknowledged => Volatile.Read(ref _unacknowledged);
 
     /// <summary>Lines waiting for the host.</summary>
     public int Pending => Volatile.Read(ref _pending);
@@ -83,8 +93,15 @@ public sealed class UrcQueue : IDisposable
                     _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
                 }
 
+                Dropped?.Invoke(dropped);
+
                 return false;
             }
+        }
+
+        if (acknowledge is not null)
+        {
+            Interlocked.Increment(ref _unacknowledged);
         }
 
         Add(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
@@ -109,6 +126,11 @@ public sealed class UrcQueue : IDisposable
                     if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
                     {
                         Release(item);
+                        if (item.Acknowledge is not null)
+                        {
+                            Interlocked.Decrement(ref _unacknowledged); // never will be: its link is gone
+                        }
+
                         continue;
                     }
 
@@ -121,7 +143,17 @@ public sealed class UrcQueue : IDisposable
                     continue;
                 }
 
-                await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                // A scenario's URC trigger hears of each line just before it goes out: what it starts
+                // is in place before the host can answer the line.
+                var written = Written;
+                await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken, written is null ? null : () =>
+                {
+                    foreach (var item in taken)
+                    {
+                        written(item.Line.AsSpan(0, item.Length));
+                    }
+                }).ConfigureAwait(false);
+
                 foreach (var item in taken)
                 {
                     // Counted until written: the messages waiting for a host are among the bounded ones.
@@ -131,9 +163,11 @@ public sealed class UrcQueue : IDisposable
                         try
                         {
                             await ack.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                            Interlocked.Decrement(ref _unacknowledged);
                         }
                         catch (Exception ex) when (ex is not OperationCanceledException)
                         {
+                            Interlocked.Decrement(ref _unacknowledged);
                             // The connection it came on is gone; the broker redelivers it (persistent session) or never will.
                             if (_log.IsEnabled(LogLevel.Debug) && _ackLog.ShouldLog())
                             {

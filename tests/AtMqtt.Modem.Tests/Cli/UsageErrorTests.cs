@@ -66,6 +66,11 @@ public sealed partial class UsageErrorTests
         { "--monitor", ["--monitor", "yes"] },
         { "--monitor", ["--monitor=on"] },
         { "--log-level", ["--log-level"] },
+        { "--strict", ["--strict=maybe"] },
+        { "--strict", ["--strict", "yes"] },
+        { "--scenario", ["--scenario", "/nonexistent/scenario.json"] },
+        { "--scenario", ["--scenario", NotPem] },
+        { "--scenario-exit", ["--scenario-exit"] },
         { "--bogus", ["--bogus"] },
     };
 
