@@ -11,10 +11,12 @@ public static class FreePort
 
     // Test assemblies run in parallel processes. Ports handed out by the OS (bind to 0) can come
     // back to another process a moment later, so each process walks its own block below the
-    // ephemeral range instead, and never hands out the same port twice.
+    // ephemeral range instead, and never hands out the same port twice. Two processes can still get
+    // the same block (several test runs at once on one machine): each starts at a random place in it,
+    // so that they do not walk it in step and collide on every retry.
     private const int BlockSize = 440;
     private static readonly int BlockStart = 10_000 + (Environment.ProcessId % 50 * BlockSize);
-    private static int _next;
+    private static int _next = Random.Shared.Next(BlockSize);
 
     /// <summary>Returns a port that is free now and was not handed out before in this process.</summary>
     public static int Get()

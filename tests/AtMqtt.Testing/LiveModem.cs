@@ -62,7 +62,7 @@ public sealed class LiveModem : IAsyncDisposable
                 await process.WaitForStdErrAsync("Listening for a host on", ModemProcessExtensions.StartTimeout);
                 return new LiveModem(process, port);
             }
-            catch (InvalidOperationException) when (attempt < 3)
+            catch (InvalidOperationException) when (attempt < 5)
             {
                 // Exited early: its port was taken meanwhile. Try another.
                 await process.DisposeAsync();

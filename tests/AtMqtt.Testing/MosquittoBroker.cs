@@ -145,7 +145,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             {
                 broker = await StartAsync(config(ports), files);
             }
-            catch (InvalidOperationException ex) when (attempt < 3 && !ex.Message.Contains("is required", StringComparison.Ordinal))
+            catch (InvalidOperationException ex) when (attempt < 5 && !ex.Message.Contains("is required", StringComparison.Ordinal))
             {
                 continue; // a listener port was taken between probing and binding
             }

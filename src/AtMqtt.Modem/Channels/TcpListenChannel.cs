@@ -15,12 +15,16 @@ namespace AtMqtt.Cli.Channels;
 /// the old one's FIN or RST may already be in while its session has not seen it yet. The new
 /// connection then waits until that session has ended (it reads what the old host sent before
 /// leaving, and detaches) and gets the line, with <c>ready</c> first. Only a host whose connection
-/// is still open half a second later refuses the newcomer.
+/// is still open two seconds later refuses the newcomer.
 /// </remarks>
 internal sealed class TcpListenChannel
 {
-    /// <summary>How long a newcomer waits for a connected host's end to show before it is refused.</summary>
-    private static readonly TimeSpan SettleLimit = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long a newcomer waits for a connected host's end to show before it is refused. Half a second
+    /// was too short on a loaded 2-core machine (a few reconnects in 2,000 refused); a true second host
+    /// only waits longer for its refusal.
+    /// </summary>
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a session whose host has gone may take to finish what that host sent.</summary>
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
