@@ -13,6 +13,7 @@ var verbs = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>
     ["startup"] = ("process start -> ready on the TCP channel and idle RSS: Native AOT, dotnet atmqtt.dll, a C and a .NET listener (--runs N, --aot PATH)", StartupBench.RunAsync),
     ["ready-listener"] = ("(internal) the .NET start-up baseline: listen, write ready, exit", StartupBench.ReadyListenerAsync),
     ["sweep"] = ("payload 16 B..64 KB through PUB/PUBRAW and +MQTTSUBRECV vs raw MQTTnet", SweepBench.RunAsync),
+    ["faults"] = ("a fault's effect: FaultSet.Start -> the first byte of the effect at the host, p50/p99 per kind", FaultBench.RunAsync),
     ["pacing"] = ("--baud pacing: 20 KB through AT+MQTTPUBRAW at 115200 and 921600 baud vs a UART's figure", Pacing.RunAsync),
     ["breakdown"] = ("(diagnosis) where one AT+MQTTPUB's time goes, step by step, in-process", BreakdownBench.RunAsync),
     ["report"] = ("rewrite docs/performance.md and its plots from bench/results/latest.json", Report.RunAsync),

@@ -16,6 +16,10 @@ public sealed class FaultSet
     private readonly TimeProvider _clock;
     private readonly EventHub _events;
     private readonly Lock _gate = new();
+
+    // A fault's end effect never runs before, or at the same time as, its start effect (wifi-drop's
+    // WIFI CONNECTED after its WIFI DISCONNECT), however close together Start and End are called.
+    private readonly Lock _effects = new();
     private Fault[] _active = [];
     private int _lastId;
 
@@ -27,6 +31,15 @@ public sealed class FaultSet
 
     /// <summary>What the faults do to the modem (set by the modem; none: bookkeeping only).</summary>
     internal IFaultEffects? Effects { get; set; }
+
+    /// <summary>A fault started (raised after its effects began, on the thread that started it).</summary>
+    public event Action<ActiveFault>? FaultStarted;
+
+    /// <summary>A fault ended (raised after its effects ended; on a timer's thread for a timed one).</summary>
+    public event Action<ActiveFault>? FaultEnded;
+
+    /// <summary>slow-host-link's rate while it is active: the program paces the host channel at it.</summary>
+    public int? HostBaudOverride => Find(FaultKinds.SlowHostLink)?.Spec.Baud;
 
     /// <summary>True while any fault is active: the hooks' fast check.</summary>
     public bool Any => Volatile.Read(ref _active).Length > 0;
@@ -69,8 +82,18 @@ public sealed class FaultSet
         }
 
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "started", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
-        Effects?.Started(fault);
-        return fault.ToActive();
+        lock (_effects)
+        {
+            if (!fault.Ended)
+            {
+                fault.EffectStarted = true;
+                Effects?.Started(fault);
+            }
+        }
+
+        var active = fault.ToActive();
+        FaultStarted?.Invoke(active);
+        return active;
     }
 
     public IReadOnlyList<ActiveFault> Active => Array.ConvertAll(Volatile.Read(ref _active), f => f.ToActive());
@@ -178,7 +201,15 @@ public sealed class FaultSet
         fault.Timer?.Dispose();
         fault.Over.TrySetResult();
         _events.Publish(new ModemEvent { Type = EventTypes.Fault, Name = fault.Kind, Value = "ended", Id = fault.Id, Text = FaultValidation.Describe(fault.Spec) });
-        Effects?.Ended(fault);
+        lock (_effects)
+        {
+            if (fault.EffectStarted)
+            {
+                Effects?.Ended(fault);
+            }
+        }
+
+        FaultEnded?.Invoke(fault.ToActive());
         return true;
     }
 }
@@ -218,6 +249,9 @@ internal sealed class Fault(string id, FaultSpec spec, DateTimeOffset started, D
     public object? State { get; set; }
 
     public bool Ended { get; set; }
+
+    /// <summary>Its start effect ran (guarded by the set's effects lock).</summary>
+    public bool EffectStarted { get; set; }
 
     public ITimer? Timer { get; set; }
 

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using AtMqtt.Cli.Transcript;
 using AtMqtt.Core;
 using AtMqtt.Core.Device;
+using AtMqtt.Core.Instrument;
 using AtMqtt.Core.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +29,7 @@ internal sealed class HostLine
     private readonly LogThrottle _rateLog;
     private PacedPipe? _current;
     private readonly Control.LineEvents? _lineEvents;
+    private SlowLinkPipe? _currentSlow;
 
     /// <param name="baud">Pace the line at this rate (and make it the module's factory setting); null: no pacing.</param>
     /// <param name="lineEvents">The control API's line events (<c>--control</c>); null: none.</param>
@@ -45,6 +47,8 @@ internal sealed class HostLine
         }
 
         modem.Device.UartChanged += OnUartChanged;
+        modem.Faults.FaultStarted += OnFault;
+        modem.Faults.FaultEnded += OnFault;
     }
 
     /// <summary>True with <c>--baud</c>.</summary>
@@ -79,6 +83,19 @@ internal sealed class HostLine
 
             line = paced;
         }
+        else
+        {
+            // Unpaced: a pass-through that the slow-host-link fault can slow down.
+            var slow = new SlowLinkPipe(line);
+            lock (_gate)
+            {
+                _currentSlow = slow;
+            }
+
+            line = slow;
+        }
+
+        ApplySlowLink();
 
         PipeReader input = _recorder is null ? line.Input : new TapReader(line.Input, _recorder, Direction.HostToModem);
         if (_lineEvents is not null)
@@ -101,6 +118,13 @@ internal sealed class HostLine
 
                 await paced.DisposeAsync().ConfigureAwait(false);
             }
+            else
+            {
+                lock (_gate)
+                {
+                    _currentSlow = null;
+                }
+            }
 
             _recorder?.Event($"host detached: {host}");
         }
@@ -108,7 +132,8 @@ internal sealed class HostLine
 
     private void OnUartChanged(UartChange change)
     {
-        if (!IsPaced)
+        // While slow-host-link holds the line, the new setting takes over when it ends.
+        if (!IsPaced || _modem.Faults.HostBaudOverride is not null)
         {
             return;
         }
@@ -121,6 +146,34 @@ internal sealed class HostLine
 
         // With no host attached, the next one starts at the new rate.
         paced?.SetBaud(change.Config.BaudRate, change.AfterResponse);
+    }
+
+    private void OnFault(ActiveFault fault)
+    {
+        if (fault.Spec.Kind == FaultKinds.SlowHostLink)
+        {
+            ApplySlowLink();
+        }
+    }
+
+    /// <summary>slow-host-link: the line runs at the fault's rate while it lasts, then at the UART's again.</summary>
+    private void ApplySlowLink()
+    {
+        int? slow = _modem.Faults.HostBaudOverride;
+        PacedPipe? paced;
+        SlowLinkPipe? unpaced;
+        lock (_gate)
+        {
+            paced = _current;
+            unpaced = _currentSlow;
+        }
+
+        paced?.SetBaud(slow ?? Baud, afterNextWrite: false);
+        if (unpaced is not null && unpaced.Baud != (slow ?? 0))
+        {
+            unpaced.SetBaud(slow ?? 0);
+            OnLineBaudChanged(slow ?? 0);
+        }
     }
 
     private void OnLineBaudChanged(int baud)
