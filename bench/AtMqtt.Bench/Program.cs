@@ -17,6 +17,7 @@ var verbs = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>
     ["pacing"] = ("--baud pacing: 20 KB through AT+MQTTPUBRAW at 115200 and 921600 baud vs a UART's figure", Pacing.RunAsync),
     ["breakdown"] = ("(diagnosis) where one AT+MQTTPUB's time goes, step by step, in-process", BreakdownBench.RunAsync),
     ["report"] = ("rewrite docs/performance.md and its plots from bench/results/latest.json", Report.RunAsync),
+    ["control"] = ("--control on (with an SSE watcher) vs off: publish and receive rates, paired in one run, and their ratio", ControlBench.RunAsync),
     ["soak"] = ("10 min of QoS 0/1/2 traffic both ways, mosquitto restarted every minute: sent/acked/received/lost, RSS", Soak.RunAsync),
 };
 

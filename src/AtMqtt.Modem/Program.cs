@@ -7,6 +7,7 @@ using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Cli;
 using AtMqtt.Cli.Broker;
 using AtMqtt.Cli.Channels;
+using AtMqtt.Cli.Control;
 using AtMqtt.Cli.Scenarios;
 using AtMqtt.Cli.Transcript;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,9 @@ using static AtMqtt.Cli.CommandLineValues;
 
 var stdio = Flag("--stdio", "Speak AT on stdin/stdout (the default channel).");
 var tcp = Text("--tcp", "HOST:PORT", "Listen for one host at a time on HOST:PORT (loopback only unless --allow-remote).");
-var allowRemote = Flag("--allow-remote", "Allow --tcp to listen on a non-loopback address.");
+var allowRemote = Flag("--allow-remote", "Allow --tcp and --control to listen on a non-loopback address.");
+var control = Text(
+    "--control", "HOST:PORT", "Serve the control API (HTTP and JSON, docs/control.md) on HOST:PORT: state, events, faults, the reset pin. Loopback only unless --allow-remote; port 0 picks a free one, logged at start.");
 var embeddedBroker = OptionalValueInt(
     "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883).", EmbeddedBroker.DefaultPort, 1, 65535);
 var dialect = Choice("--dialect", "Command dialect: seed (default) or esp-at.", "seed", "seed", "esp-at");
@@ -63,7 +66,7 @@ var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT
 {
     stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
-foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit })
+foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control })
 {
     root.Options.Add(channelOption);
 }
@@ -85,6 +88,20 @@ root.SetAction(async (parse, cancellationToken) =>
         if (!IPAddress.IsLoopback(listen.Address) && !parse.GetValue(allowRemote))
         {
             return Usage($"--tcp: {listen.Address} is not a loopback address; add --allow-remote to listen on it.");
+        }
+    }
+
+    IPEndPoint? controlEndPoint = null;
+    if (parse.GetValue(control) is { } controlValue)
+    {
+        if (!Endpoints.TryParse(controlValue, out controlEndPoint))
+        {
+            return Usage($"--control: '{controlValue}' is not HOST:PORT (an IP address or localhost, and a port from 0 to 65535).");
+        }
+
+        if (!IPAddress.IsLoopback(controlEndPoint.Address) && !parse.GetValue(allowRemote))
+        {
+            return Usage($"--control: {controlEndPoint.Address} is not a loopback address; add --allow-remote to listen on it (anyone who reaches it can break the modem).");
         }
     }
 
@@ -189,32 +206,52 @@ root.SetAction(async (parse, cancellationToken) =>
             }
         }
 
-        if (recorder is not null)
+        // SPEC 7: configured secrets never reach a transcript or the control API's line events, wherever
+        // they turn up in the traffic.
+        var secrets = new List<string>();
+        if (accessPoint is { Password: { Length: > 0 } wifiPassword })
         {
-            // SPEC 7: configured secrets never reach a transcript, wherever they turn up in the traffic.
-            if (accessPoint is { Password: { Length: > 0 } wifiPassword })
-            {
-                recorder.AddSecret(wifiPassword);
-            }
+            secrets.Add(wifiPassword);
+        }
 
-            if (credentials.Psk is { } pskKey)
+        if (credentials.Psk is { } pskKey)
+        {
+            secrets.Add(Convert.ToHexString(pskKey.Key));
+            secrets.Add(Convert.ToHexStringLower(pskKey.Key));
+            if (pskText is not null)
             {
-                recorder.AddSecret(Convert.ToHexString(pskKey.Key));
-                recorder.AddSecret(Convert.ToHexStringLower(pskKey.Key));
-                if (pskText is not null)
-                {
-                    // As written, whichever the source: odd length or mixed case differ from both hex forms.
-                    recorder.AddSecret(pskText);
-                }
+                // As written, whichever the source: odd length or mixed case differ from both hex forms.
+                secrets.Add(pskText);
             }
         }
+
+        secrets.ForEach(secret => recorder?.AddSecret(secret));
 
         // The modem goes before the broker: stopping the broker under a connected link would log the
         // link's loss as a warning on every clean exit.
         await using var modem = new Modem(options);
-        var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"));
+        using var lineEvents = controlEndPoint is null ? null : new LineEvents(modem.Events, () => modem.InDataPhase);
+        secrets.ForEach(secret => lineEvents?.AddSecret(secret));
+        var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"), lineEvents);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var scenarioRun = script is null ? null : ScenarioOptions.Start(script, modem, loggerFactory, parse.GetValue(scenarioExit), stop);
+        ControlServer? controlServer = null;
+        if (controlEndPoint is not null)
+        {
+            try
+            {
+                controlServer = await ControlServer.StartAsync(controlEndPoint, modem);
+            }
+            catch (IOException ex)
+            {
+                listener?.Dispose();
+                return Usage($"--control: cannot listen on {controlEndPoint}: {(ex.InnerException ?? ex).Message}.");
+            }
+
+            log.LogInformation("Control API on {Address}", controlServer.Address);
+        }
+
+        await using var controlScope = controlServer;
         try
         {
             log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, channel.Describe(listen));

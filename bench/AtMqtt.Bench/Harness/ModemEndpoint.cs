@@ -9,7 +9,7 @@ using AtMqtt.Testing;
 namespace AtMqtt.Bench.Harness;
 
 /// <summary>What a modem under test is configured with.</summary>
-internal sealed record ModemSetup(bool EspAt = false, int RxQueue = 1000, int MaxPubRaw = 65536);
+internal sealed record ModemSetup(bool EspAt = false, int RxQueue = 1000, int MaxPubRaw = 65536, IReadOnlyList<string>? ProgramArgs = null);
 
 /// <summary>A modem listening on a loopback TCP port, either in this process or as the atmqtt program.</summary>
 internal abstract class ModemEndpoint : IAsyncDisposable
@@ -165,6 +165,7 @@ internal sealed class ProcessModem : ModemEndpoint
             args.AddRange(["--dialect", "esp-at", "--max-pubraw", setup.MaxPubRaw.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
+        args.AddRange(setup.ProgramArgs ?? []);
         var psi = AtMqttProgram.StartInfo(args);
         psi.RedirectStandardError = true;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("atmqtt did not start");

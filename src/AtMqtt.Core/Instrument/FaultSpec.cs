@@ -25,8 +25,12 @@ public sealed record FaultSpec
     /// <summary>error: the ESP-AT error code, e.g. <c>0x00006019</c> (hex) or its decimal value.</summary>
     public string? Code { get; init; }
 
+    /// <summary>uart-noise; <c>drop_rate</c> in JSON, as the issue and the validation messages name it.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("drop_rate")]
     public double? DropRate { get; init; }
 
+    /// <summary>uart-noise; <c>flip_rate</c> in JSON.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("flip_rate")]
     public double? FlipRate { get; init; }
 
     /// <summary>uart-noise: to-host, to-modem, both.</summary>

@@ -17,6 +17,9 @@ public sealed partial class Modem
     private int _seenResets;
     private TaskCompletionSource? _resetSeen;
 
+    /// <summary>True while a <c>&gt;</c> data phase takes the host's bytes (read on the read loop's thread).</summary>
+    public bool InDataPhase => _data is not null;
+
     /// <summary>Commands, errors, publishes, receives and reconnections since the modem was created.</summary>
     public CounterSet Counters { get; } = new();
 
@@ -47,22 +50,9 @@ public sealed partial class Modem
             UartBaud = Device.Baud,
             Counters = Counters.Read(),
             Faults = Faults.Active,
-            Findings = Pending(() => Checks.Findings),
+            Findings = Checks.Findings,
             Scenario = Scenario?.Progress,
         };
-    }
-
-    // TEMPORARY (control branch): FaultSet and HostChecks are the faults and checks branches' to fill; remove at merge.
-    private static IReadOnlyList<T> Pending<T>(Func<IReadOnlyList<T>> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (NotImplementedException)
-        {
-            return [];
-        }
     }
 
     /// <summary>

@@ -28,11 +28,14 @@ internal sealed class HostLine
     // A host can send AT+UART_CUR in a loop: logged a few times per interval.
     private readonly LogThrottle _rateLog;
     private PacedPipe? _current;
+    private readonly Control.LineEvents? _lineEvents;
     private SlowLinkPipe? _currentSlow;
 
     /// <param name="baud">Pace the line at this rate (and make it the module's factory setting); null: no pacing.</param>
-    public HostLine(Modem modem, int? baud, TrafficRecorder? recorder, ILogger log)
+    /// <param name="lineEvents">The control API's line events (<c>--control</c>); null: none.</param>
+    public HostLine(Modem modem, int? baud, TrafficRecorder? recorder, ILogger log, Control.LineEvents? lineEvents = null)
     {
+        _lineEvents = lineEvents;
         _modem = modem;
         _recorder = recorder;
         _log = log;
@@ -62,6 +65,11 @@ internal sealed class HostLine
     {
         _recorder?.Event($"host attached: {host}");
         PipeWriter output = _recorder is null ? transport.Output : new TapWriter(transport.Output, _recorder, Direction.ModemToHost);
+        if (_lineEvents is not null)
+        {
+            output = new TapWriter(output, _lineEvents, Direction.ModemToHost);
+        }
+
         IDuplexPipe line = new DuplexPipe(transport.Input, output);
         PacedPipe? paced = null;
         if (IsPaced)
@@ -90,6 +98,11 @@ internal sealed class HostLine
         ApplySlowLink();
 
         PipeReader input = _recorder is null ? line.Input : new TapReader(line.Input, _recorder, Direction.HostToModem);
+        if (_lineEvents is not null)
+        {
+            input = new TapReader(input, _lineEvents, Direction.HostToModem);
+        }
+
         try
         {
             await _modem.RunAsync(new DuplexPipe(input, line.Output), cancellationToken).ConfigureAwait(false);

@@ -3,11 +3,18 @@ using System.IO.Pipelines;
 
 namespace AtMqtt.Cli.Transcript;
 
+/// <summary>What a tap reports bytes to: the transcript's <see cref="TrafficRecorder"/>, the control API's line events.</summary>
+internal interface IByteObserver
+{
+    /// <summary>Bytes that just passed <paramref name="direction"/>.</summary>
+    void Record(Direction direction, ReadOnlySpan<byte> bytes);
+}
+
 /// <summary>
 /// Wraps a <see cref="PipeReader"/> and reports each byte once, when it is first read (bytes
 /// examined but not consumed come back on the next read and are not reported again).
 /// </summary>
-internal sealed class TapReader(PipeReader inner, TrafficRecorder recorder, Direction direction) : PipeReader
+internal sealed class TapReader(PipeReader inner, IByteObserver recorder, Direction direction) : PipeReader
 {
     private ReadOnlySequence<byte> _last;
     private long _seen;
@@ -63,7 +70,7 @@ internal sealed class TapReader(PipeReader inner, TrafficRecorder recorder, Dire
 }
 
 /// <summary>Wraps a <see cref="PipeWriter"/> and reports the bytes written to it as they are committed.</summary>
-internal sealed class TapWriter(PipeWriter inner, TrafficRecorder recorder, Direction direction) : PipeWriter
+internal sealed class TapWriter(PipeWriter inner, IByteObserver recorder, Direction direction) : PipeWriter
 {
     private Memory<byte> _last;
 

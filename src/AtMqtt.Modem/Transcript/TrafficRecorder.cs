@@ -20,7 +20,7 @@ internal interface ITrafficSink : IDisposable
 /// after <see cref="IdleCut"/> without a byte) and hands them to its sinks in the order their first
 /// bytes passed. Thread safe: the two directions are recorded from different threads.
 /// </summary>
-internal sealed class TrafficRecorder : IDisposable, IRedactedSink
+internal sealed class TrafficRecorder : IDisposable, IRedactedSink, IByteObserver
 {
     /// <summary>Longest record, in bytes of traffic: long payloads are wrapped.</summary>
     public const int MaxRecordBytes = 128;
