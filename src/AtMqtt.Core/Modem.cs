@@ -249,8 +249,10 @@ public sealed partial class Modem : IAsyncDisposable
                 }
             }
 
-            await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
+            // State events go out before the answers that follow the change: a test that has read the OK
+            // finds the event already published.
             _stateWatch.Check(this);
+            await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
             if (noisy)
             {
                 input.AdvanceTo(received.End);
@@ -471,8 +473,8 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         _finishing = true;
-        await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
         _stateWatch.Check(this);
+        await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
     }
 
     private void ObserveFault(ValueTask execution, string name)
