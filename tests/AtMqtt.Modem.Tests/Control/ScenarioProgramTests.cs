@@ -96,6 +96,9 @@ public sealed class ScenarioProgramTests
         // The pin cut the link without DISCONNECT: the broker published the will.
         var will = await probe.NextAsync(ModemUnderTest.Timeout);
         Assert.Equal(("demo/will", "gone"), (will.Topic, will.PayloadText));
+
+        // The last step: the host sets up again (its answer may not come: the program exits).
+        await m.Host.SendAsync($"AT+MQTTUSERCFG=0,1,\"{Unique.Id("sc")}\",\"\",\"\",0,0,\"\"\r\n");
         await AssertExitsAsync(m, 0);
     }
 
