@@ -37,13 +37,11 @@ internal sealed class ControlServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly Modem _modem;
-    private readonly Func<ScenarioProgress?> _scenario;
 
-    private ControlServer(WebApplication app, Modem modem, Func<ScenarioProgress?> scenario)
+    private ControlServer(WebApplication app, Modem modem)
     {
         _app = app;
         _modem = modem;
-        _scenario = scenario;
     }
 
     /// <summary>The address it listens on (the real port when 0 was asked for).</summary>
@@ -53,8 +51,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// Starts listening on <paramref name="endPoint"/>. Throws <see cref="IOException"/> when the address
     /// cannot be used (in use, not this machine's).
     /// </summary>
-    /// <param name="scenario">The running scenario's progress for GET /api/state (null: none).</param>
-    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, Func<ScenarioProgress?>? scenario = null)
+    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 
@@ -69,7 +66,7 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJson.Default));
 
         var app = builder.Build();
-        var server = new ControlServer(app, modem, scenario ?? (() => null));
+        var server = new ControlServer(app, modem);
         server.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -93,7 +90,7 @@ internal sealed class ControlServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapGet("/api/state", () => Results.Json(_modem.Snapshot() with { Scenario = _scenario() }, Json.ModemState));
+        app.MapGet("/api/state", () => Results.Json(_modem.Snapshot(), Json.ModemState));
         app.MapGet("/api/events", EventsAsync);
         app.MapGet("/api/faults", () => Results.Json(_modem.Faults.Active, Json.IReadOnlyListActiveFault));
         app.MapGet("/api/faults/{id}", (string id) => _modem.Faults.Active.FirstOrDefault(f => f.Id == id) is { } fault

@@ -63,6 +63,40 @@ public sealed class ControlApiTests(MosquittoFixture broker) : IClassFixture<Mos
     }
 
     [Fact]
+    public async Task A_running_scenario_shows_its_progress_in_the_state_and_the_event_stream()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"atmqtt-scenario-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {
+              "name": "progress",
+              "steps": [
+                { "name": "busy at GMR", "command": "AT+GMR", "start": { "kind": "busy", "ms": 1000 } },
+                { "name": "later", "after": 600, "end": "*" }
+              ]
+            }
+            """);
+        try
+        {
+            await using var api = await ControlApi.StartAsync("--scenario", file);
+            var before = (await api.StateAsync()).GetProperty("scenario");
+            Assert.Equal("progress", before.GetProperty("name").GetString());
+            Assert.Equal(["running", "pending"], before.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("status").GetString()));
+
+            await using var events = await api.EventsAsync();
+            await using var host = await api.HostAsync();
+            await host.SendAsync("AT+GMR\r\n");
+            await events.NextAsync(e => e.Type == "scenario" && e.Field("name") == "busy at GMR" && e.Field("value") == "done", "scenario step done");
+
+            var after = (await api.StateAsync()).GetProperty("scenario");
+            Assert.Equal(["done", "running"], after.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("status").GetString()));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task The_event_stream_shows_each_line_both_ways_and_state_changes()
     {
         await using var api = await ControlApi.StartAsync();
