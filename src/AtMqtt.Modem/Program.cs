@@ -19,7 +19,7 @@ var allowRemote = Flag("--allow-remote", "Allow --tcp and --control to listen on
 var control = Text(
     "--control", "HOST:PORT", "Serve the control API (HTTP and JSON, docs/control.md) on HOST:PORT: state, events, faults, the reset pin. Loopback only unless --allow-remote; port 0 picks a free one, logged at start.");
 var embeddedBroker = OptionalValueInt(
-    "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883).", EmbeddedBroker.DefaultPort, 1, 65535);
+    "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883; 0 picks a free one, logged at start).", EmbeddedBroker.DefaultPort, 0, 65535);
 var dialect = Choice("--dialect", "Command dialect: seed (default) or esp-at.", "seed", "seed", "esp-at");
 
 // A data phase's deadline is a Timer: a day is far below its limit (about 49 days).
@@ -240,7 +240,13 @@ root.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
-                controlServer = await ControlServer.StartAsync(controlEndPoint, modem);
+                var info = new ProgramInfo(
+                    options.Version,
+                    options.Dialect.Name,
+                    channel.Info(listener),
+                    broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
+                    Environment.ProcessId);
+                controlServer = await ControlServer.StartAsync(controlEndPoint, modem, info);
             }
             catch (IOException ex)
             {

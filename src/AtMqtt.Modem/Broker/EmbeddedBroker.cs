@@ -27,7 +27,36 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Starts the broker on <paramref name="port"/>; 0 picks a free one (<see cref="Port"/> says which).</summary>
     public static async Task<EmbeddedBroker> StartAsync(int port, ILogger log)
+    {
+        if (port != 0)
+        {
+            return await StartOnAsync(port, log).ConfigureAwait(false);
+        }
+
+        // MQTTnet does not say which port it bound: one the system has just handed out is asked for
+        // by number, and another is tried should something take it in between.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(FreeLoopbackPort(), log).ConfigureAwait(false);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private static async Task<EmbeddedBroker> StartOnAsync(int port, ILogger log)
     {
         // MQTTnet opens an IPv6 listener too, on [::] unless told otherwise; IPAddress.None leaves it out.
         var v6 = Ipv6LoopbackAvailable() ? IPAddress.IPv6Loopback : IPAddress.None;

@@ -146,6 +146,17 @@ internal sealed class ChannelSetup
         return sinks.Count == 0 ? null : new TrafficRecorder(sinks);
     }
 
+    /// <summary>For <c>GET /api/info</c>; <paramref name="listener"/>: the <c>--tcp</c> socket, listening already.</summary>
+    public Control.ChannelInfo Info(Socket? listener)
+    {
+        var (kind, address, path) = PtyPath is not null ? ("pty", null, Path.GetFullPath(PtyPath))
+            : SerialDevice is not null ? ("serial", null, SerialDevice)
+            : Connect is { } c ? ("tcp-connect", c.Host.Contains(':', StringComparison.Ordinal) ? $"[{c.Host}]:{c.Port}" : $"{c.Host}:{c.Port}", null)
+            : listener is not null ? ("tcp", Endpoints.Show(listener.LocalEndPoint), null)
+            : ("stdio", (string?)null, (string?)null);
+        return new Control.ChannelInfo(kind, address, path, Baud);
+    }
+
     /// <summary>For the start-up log line.</summary>
     public string Describe(IPEndPoint? listen)
     {

@@ -27,4 +27,5 @@ internal sealed record EndedBody(int Ended);
 [JsonSerializable(typeof(IReadOnlyList<ActiveFault>))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(EndedBody))]
+[JsonSerializable(typeof(ProgramInfo))]
 internal sealed partial class ControlJson : JsonSerializerContext;

@@ -37,11 +37,13 @@ internal sealed class ControlServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly Modem _modem;
+    private readonly ProgramInfo _info;
 
-    private ControlServer(WebApplication app, Modem modem)
+    private ControlServer(WebApplication app, Modem modem, ProgramInfo info)
     {
         _app = app;
         _modem = modem;
+        _info = info;
     }
 
     /// <summary>The address it listens on (the real port when 0 was asked for).</summary>
@@ -51,7 +53,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// Starts listening on <paramref name="endPoint"/>. Throws <see cref="IOException"/> when the address
     /// cannot be used (in use, not this machine's).
     /// </summary>
-    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem)
+    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, ProgramInfo info)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 
@@ -66,7 +68,7 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJson.Default));
 
         var app = builder.Build();
-        var server = new ControlServer(app, modem);
+        var server = new ControlServer(app, modem, info);
         server.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -90,6 +92,7 @@ internal sealed class ControlServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
+        app.MapGet("/api/info", () => Results.Json(_info, Json.ProgramInfo));
         app.MapGet("/api/state", () => Results.Json(_modem.Snapshot(), Json.ModemState));
         app.MapGet("/api/events", EventsAsync);
         app.MapGet("/api/faults", () => Results.Json(_modem.Faults.Active, Json.IReadOnlyListActiveFault));

@@ -29,7 +29,7 @@ public sealed partial class UsageErrorTests
         { "--control", ["--control"] },
         { "--allow-remote", ["--allow-remote", "please"] },
         { "--embedded-broker", ["--embedded-broker", "70000"] },
-        { "--embedded-broker", ["--embedded-broker", "0"] },
+        { "--embedded-broker", ["--embedded-broker", "-1"] },
         { "--embedded-broker", ["--embedded-broker", "mosquitto"] },
         { "--dialect", ["--dialect", "klingon"] },
         { "--data-timeout", ["--data-timeout", "-1"] },
