@@ -49,6 +49,10 @@ public sealed partial class Modem : IAsyncDisposable
     // Set once a pending command is writing its final result: the host may already have read it
     // and sent its next line, which must then wait for the write, not get "busy p...".
     private volatile bool _finishing;
+
+    // Lines being answered "busy p..." while the pending command was not yet finishing: its final
+    // result waits for those answers, so the host sees them in the order its lines came.
+    private int _busyAnswers;
     private DataPhase? _data;
     private PipeReader? _input;
     private int _hostAttached;
@@ -272,6 +276,31 @@ public sealed partial class Modem : IAsyncDisposable
     private bool IsBusy => _pending is { IsCompleted: false };
 
     /// <summary>
+    /// True when a command runs and is not yet writing its final result: the line is answered
+    /// <c>busy p...</c>, and <see cref="EndBusyAnswer"/> must follow its write.
+    /// </summary>
+    private bool TryBeginBusyAnswer()
+    {
+        if (!IsBusy)
+        {
+            return false;
+        }
+
+        // Paired with FinishAsync: it sets _finishing then reads the count; this counts then reads
+        // _finishing (both with full fences), so one of the two always sees the other.
+        Interlocked.Increment(ref _busyAnswers);
+        if (!_finishing)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _busyAnswers);
+        return false;
+    }
+
+    private void EndBusyAnswer() => Interlocked.Decrement(ref _busyAnswers);
+
+    /// <summary>
     /// True while a command runs. One that is already writing its final result is waited for: the
     /// host may have read it and sent its next line, which must not get "busy p...".
     /// </summary>
@@ -314,7 +343,8 @@ public sealed partial class Modem : IAsyncDisposable
 
         LineHook?.Invoke(_framer.Line);
 
-        bool busy = await StillBusyAsync().ConfigureAwait(false);
+        bool answering = TryBeginBusyAnswer();
+        bool busy = answering || await StillBusyAsync().ConfigureAwait(false);
         if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
             // A busy fault's "busy p..." is no mistake of the host's.
@@ -323,7 +353,18 @@ public sealed partial class Modem : IAsyncDisposable
                 HostCheckHooks.Busy(Checks, _pendingName, _framer.Line);
             }
 
-            await BusyAsync(echo).ConfigureAwait(false);
+            try
+            {
+                await BusyAsync(echo).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (answering)
+                {
+                    EndBusyAnswer();
+                }
+            }
+
             return;
         }
 
@@ -473,6 +514,14 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         _finishing = true;
+        Interlocked.MemoryBarrier();
+
+        // A "busy p..." decided before now goes out before the result (a write's time at most).
+        while (Volatile.Read(ref _busyAnswers) != 0)
+        {
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+
         _stateWatch.Check(this);
         await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
     }
@@ -520,7 +569,8 @@ public sealed partial class Modem : IAsyncDisposable
 
     private async ValueTask OverflowAsync()
     {
-        bool busy = await StillBusyAsync().ConfigureAwait(false);
+        bool answering = TryBeginBusyAnswer();
+        bool busy = answering || await StillBusyAsync().ConfigureAwait(false);
         if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
             if (busy && Checks.Enabled)
@@ -528,7 +578,18 @@ public sealed partial class Modem : IAsyncDisposable
                 HostCheckHooks.Busy(Checks, _pendingName, _framer.DiscardedStart);
             }
 
-            await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            try
+            {
+                await BusyAsync(ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (answering)
+                {
+                    EndBusyAnswer();
+                }
+            }
+
             return;
         }
 

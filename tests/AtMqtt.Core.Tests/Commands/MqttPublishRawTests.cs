@@ -70,9 +70,22 @@ public class MqttPublishRawTests(BrokerFixture broker) : IClassFixture<BrokerFix
         await using var s = await broker.ConnectedModemAsync();
         var command = $"AT+MQTTPUBRAW=0,\"{topic}\",8,1\r\n";
 
-        // The data ends the data phase; the AT after it arrives while the QoS 1 publish waits for PUBACK.
+        // The data ends the data phase; the AT after it is a command. It is answered busy p... if it
+        // comes while the QoS 1 publish waits for PUBACK, and OK after the result if the PUBACK beat
+        // it; never busy p... after the result (the host would see a command refused once the
+        // previous one was done).
         await s.SendAsync(Text.Concat(Text.Utf8(command), "AT\r\nAT\r\n"u8.ToArray(), "AT\r\n"u8.ToArray()));
-        await s.ExpectAsync(command + "\r\nOK\r\n\r\n>AT\r\nbusy p...\r\n\r\n+MQTTPUBRAW:OK\r\n");
+        string upToResult = await s.ReadUntilAsync("+MQTTPUBRAW:OK\r\n");
+        if (upToResult.Contains("busy p...", StringComparison.Ordinal))
+        {
+            Assert.Equal(command + "\r\nOK\r\n\r\n>AT\r\nbusy p...\r\n\r\n+MQTTPUBRAW:OK\r\n", upToResult);
+        }
+        else
+        {
+            Assert.Equal(command + "\r\nOK\r\n\r\n>\r\n+MQTTPUBRAW:OK\r\n", upToResult);
+            await s.ExpectAsync("AT\r\n\r\nOK\r\n");
+        }
+
         await s.AssertAliveAsync();
         var m = await probe.NextAsync();
         Assert.Equal("AT\r\nAT\r\n"u8.ToArray(), m.Payload);

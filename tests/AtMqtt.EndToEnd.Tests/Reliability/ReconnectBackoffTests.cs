@@ -41,15 +41,26 @@ public sealed class ReconnectBackoffTests(MosquittoFixture mosquitto, ITestOutpu
         output.WriteLine("gaps between attempts, modem log (s): " + string.Join(", ", gaps.Select(g => g.ToString("F2", CultureInfo.InvariantCulture))));
         output.WriteLine("gaps between attempts, at the proxy (s): " + string.Join(", ", proxyGaps.Select(g => g.ToString("F2", CultureInfo.InvariantCulture))));
         Assert.Equal(1 + expected.Length, proxy.AcceptCount);
+
+        // The schedule as the modem set it: 1 s after the drop, doubling, capped at 30 s.
+        var scheduled = DelaysLogged(modem.Process.StdErr).Take(expected.Length).ToList();
+        Assert.Equal(expected, scheduled);
         for (int i = 0; i < expected.Length; i++)
         {
-            // Late by the time an attempt takes (a reset connection: milliseconds) and a loaded machine.
-            Assert.InRange(gaps[i], expected[i] - 0.1, expected[i] + 1.0);
+            // Never early, by its clock or the proxy's. Late by the time an attempt takes to fail,
+            // which a loaded machine stretches (seconds at a load of 30): no upper bound.
+            Assert.True(gaps[i] >= expected[i] - 0.1, $"attempt {i + 1} came {gaps[i]:F2} s after the previous, before its {expected[i]} s");
+            Assert.True(proxyGaps[i] >= expected[i] - 0.1, $"attempt {i + 1} reached the proxy {proxyGaps[i]:F2} s after the previous, before its {expected[i]} s");
         }
 
         // Still trying, and the next host command is answered meanwhile.
         await modem.ExpectAsync("AT+MQTTCONN?", $"+MQTTCONN:0,disconnect,1,\"{FreePort.Host}\",{proxy.Port},1\r\n\r\nOK\r\n");
     }
+
+    /// <summary>The delays the modem logged, in order: "reconnecting in N s" at the drop, "next in N s" after each attempt.</summary>
+    private static IEnumerable<double> DelaysLogged(string stderr) =>
+        System.Text.RegularExpressions.Regex.Matches(stderr, @"(?:reconnecting|next) in ([0-9.]+) s")
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 
     /// <summary>The UTC time of day of each log line containing <paramref name="text"/> (lines start "HH:mm:ss.fff ").</summary>
     private static IEnumerable<TimeSpan> LogTimes(string stderr, string text) =>
