@@ -374,6 +374,12 @@ internal static class Wifi
     /// <summary>0 if the simulated AP accepts <paramref name="config"/>, else ESP-AT's +CWJAP code.</summary>
     private static int Refusal(Modem m, StationConfig config)
     {
+        // While a wifi-drop fault lasts the AP is out of reach, whatever the credentials.
+        if (m.Faults.Any && m.Faults.Find(Instrument.FaultKinds.WifiDrop) is not null)
+        {
+            return 3;
+        }
+
         if (m.Options.Wifi is not { } ap)
         {
             return 0;

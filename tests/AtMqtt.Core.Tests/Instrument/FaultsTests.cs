@@ -260,6 +260,26 @@ public sealed class FaultsTests(BrokerFixture broker) : IClassFixture<BrokerFixt
         await s.AssertAliveAsync();
     }
 
+    [Fact]
+    public async Task Wifi_drop_makes_the_AP_unreachable_for_CWJAP_until_it_ends()
+    {
+        await using var s = await InMemoryModem.StartAsync();
+        await s.CommandAsync("AT+CWMODE=1", Ok);
+        await s.CommandAsync("AT+CWJAP=\"lab\",\"secret\"", "WIFI CONNECTED\r\nWIFI GOT IP\r\n" + Ok);
+        s.Modem.Faults.Start(new FaultSpec { Kind = "wifi-drop", Seconds = 600 });
+        await s.ExpectAsync("WIFI DISCONNECT\r\n");
+
+        // The same join, and the last AP again: +CWJAP:3 (AP not found) and ERROR, still not joined.
+        await s.CommandAsync("AT+CWJAP=\"lab\",\"secret\"", "+CWJAP:3\r\n\r\nERROR\r\n");
+        await s.CommandAsync("AT+CWJAP", "+CWJAP:3\r\n\r\nERROR\r\n");
+        Assert.False(s.Modem.Device.WifiConnected);
+
+        s.Modem.Faults.EndAll();
+        await s.ExpectAsync("WIFI CONNECTED\r\nWIFI GOT IP\r\n");
+        await s.CommandAsync("AT+CWJAP=\"lab\",\"secret\"", "WIFI DISCONNECT\r\nWIFI CONNECTED\r\nWIFI GOT IP\r\n" + Ok);
+        Assert.True(s.Modem.Device.WifiConnected);
+    }
+
     // ------------------------------------------------------------------ broker-unreachable, broker-stall
 
     [Fact]
