@@ -54,8 +54,11 @@ def assert_nothing_left(modem: dict) -> None:
 
 
 def test_the_fixture_starts_the_program_and_stops_it_after_the_test(
-    pytester: pytest.Pytester, inner_args: Callable[..., List[str]]
+    pytester: pytest.Pytester, inner_args: Callable[..., List[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A proxy in the environment (nothing listens on port 9) is not used for the loopback control API.
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
     pytester.makepyfile(
         RECORD
         + """
@@ -63,7 +66,7 @@ def test_inner(atmqtt):
     record(atmqtt)
     assert atmqtt.running() and os.path.islink(atmqtt.pty) and atmqtt.tcp is None
     assert atmqtt.info["processId"] == atmqtt.pid
-    assert atmqtt.info["channel"]["kind"] == "pty"
+    assert atmqtt.info["channel"]["kind"] == "pty" and atmqtt.state()["hostAttached"] is False
     assert atmqtt.broker == ("127.0.0.1", atmqtt.info["embeddedBroker"]["port"])
     assert "--embedded-broker" in atmqtt.args and "--control" in atmqtt.args
 """

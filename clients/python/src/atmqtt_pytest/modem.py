@@ -36,6 +36,9 @@ REQUEST_TIMEOUT = 30.0
 
 _CONTROL_LINE = re.compile(r"Control API on (http://\S+)")
 
+# The control API is on loopback: never through an http_proxy from the environment.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 # Every modem still running, so that an interpreter that exits (a KeyboardInterrupt that skipped the
 # fixture's teardown, a script that forgot stop()) leaves no process behind.
 _running: "set[Modem]" = set()
@@ -258,33 +261,35 @@ class Modem:
     def stop(self, timeout: float = STOP_TIMEOUT) -> Optional[int]:
         """SIGTERM, then SIGKILL after ``timeout`` seconds; waits for the process and its readers. Returns
         the exit code (0 for a clean stop). Safe to call more than once."""
-        # The plugin's MQTT clients first, while their broker (perhaps the embedded one) is still up:
-        # afterwards paho would keep trying to reconnect to it.
-        clients, self._subscribers = self._subscribers, []
-        if self._mqtt is not None:
-            clients.append(self._mqtt)
-            self._mqtt = None
-        for client in clients:
-            try:
-                client.close()
-            except Exception:  # a broker already gone: nothing left to close
-                pass
-        # The event stream next: the program's web server would wait up to 5 s for it to end on its own.
-        self._stopped = True
-        self._close_events()
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            try:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            except BaseException:
-                # Interrupted while waiting (Ctrl-C): still no process left behind.
-                proc.kill()
-                proc.wait()
-                raise
+        try:
+            # The plugin's MQTT clients first, while their broker (perhaps the embedded one) is still up:
+            # afterwards paho would keep trying to reconnect to it.
+            clients, self._subscribers = self._subscribers, []
+            if self._mqtt is not None:
+                clients.append(self._mqtt)
+                self._mqtt = None
+            for client in clients:
+                try:
+                    client.close()
+                except Exception:  # a broker already gone: nothing left to close
+                    pass
+            # The event stream next: the program's web server would wait up to 5 s for it to end on its own.
+            self._stopped = True
+            self._close_events()
+        finally:
+            proc = self._proc
+            if proc is not None and proc.poll() is None:
+                try:
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                except BaseException:
+                    # Interrupted while waiting (Ctrl-C): still no process left behind.
+                    proc.kill()
+                    proc.wait()
+                    raise
         if proc is not None:
             self.returncode = proc.returncode
         for thread in (self._sse_thread, self._stderr_thread):
@@ -324,7 +329,7 @@ class Modem:
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT) as resp:
+            with _direct.open(req, timeout=REQUEST_TIMEOUT) as resp:
                 status, payload = resp.status, resp.read()
         except urllib.error.HTTPError as e:
             status, payload = e.code, e.read()
