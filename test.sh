@@ -9,8 +9,8 @@
 # under CI=true a mosquitto that is missing and cannot be installed stops the run here. Ends with one
 # line: "tests: N passed, N failed, N skipped".
 #   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh)
-# After dotnet test: the end-to-end tests against the Native AOT binary (scripts/test-aot.sh) and the
-# .NET tool packed, installed and run (scripts/test-tool.sh).
+# After dotnet test: the end-to-end tests against the Native AOT binary (scripts/test-aot.sh), the pytest
+# plugin's tests (scripts/test-python.sh) and the .NET tool packed, installed and run (scripts/test-tool.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -97,6 +97,9 @@ if [ $# -eq 0 ]; then
   if [ -x scripts/test-aot.sh ] && [ -z "${ATMQTT_SKIP_AOT:-}" ]; then
     stage "AOT end to end (scripts/test-aot.sh)" scripts/test-aot.sh
   fi
+  # The pytest plugin (clients/python), installed offline into a throw-away venv, its tests against the
+  # program above; installs its Debian packages when missing (about 1 min).
+  stage "the pytest plugin (scripts/test-python.sh)" scripts/test-python.sh
   # The package installs as a .NET tool and answers on stdio (about 20 s).
   stage "the .NET tool (scripts/test-tool.sh)" scripts/test-tool.sh
 fi
