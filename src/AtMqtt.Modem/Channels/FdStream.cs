@@ -144,9 +144,11 @@ internal sealed class FdStream : Stream
         // The reader notices within PollMs: waiting for it makes the close happen now, as a host's
         // close(2) does. A deferred close would come after a reopen that follows at once (pyserial's
         // close(); open()), and the modem would see two openers overlap instead of a host leaving.
+        // Generous: on a machine loaded to 40 a thread can wait over a second to run (a bound of 1 s
+        // was the likely cause of a pty test's missing ready under the suite's stress).
         if (reader is not null && reader != Thread.CurrentThread)
         {
-            reader.Join(TimeSpan.FromSeconds(1));
+            reader.Join(TimeSpan.FromSeconds(15));
         }
 
         // Closes once no system call holds the descriptor.
