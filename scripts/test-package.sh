@@ -12,6 +12,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)
 
+# The docs show the example verbatim: their C# block that starts with "using AtMqtt.Testing;" is the sample's test file.
+docs_example=$(awk '/^```csharp$/ { block = 1; text = ""; next }
+  /^```$/ { if (block && text ~ /^using AtMqtt.Testing;/) { printf "%s", text; exit } block = 0; next }
+  block { text = text $0 "\n" }' docs/testing-package.md)
+if [ "$docs_example" != "$(cat samples/AtMqtt.Testing.Example/ThermostatTests.cs)" ]; then
+  echo "test-package: docs/testing-package.md's example differs from samples/AtMqtt.Testing.Example/ThermostatTests.cs" >&2
+  exit 1
+fi
+
 version=$(dotnet msbuild src/AtMqtt.Modem -getProperty:Version)
 for project in src/AtMqtt.Client tests/AtMqtt.Testing src/AtMqtt.Modem; do
   dotnet pack "$project" -c Release -warnaserror -o "$tmp/feed" -v q

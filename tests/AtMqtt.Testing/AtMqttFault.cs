@@ -38,8 +38,11 @@ public sealed class AtMqttFault : IAsyncDisposable
     public override string ToString() => $"{Id} {Kind}";
 }
 
-/// <summary>The fault parameters as named arguments: <c>modem.FaultAsync("wifi-drop", seconds: 2)</c>.</summary>
-public static class AtMqttModemFaults
+/// <summary>
+/// Conveniences on any <see cref="IAtMqttModem"/>: a fault's parameters as named arguments
+/// (<c>modem.FaultAsync("wifi-drop", seconds: 2)</c>), a raw AT host on the host line.
+/// </summary>
+public static class AtMqttModemExtensions
 {
     /// <summary>
     /// Starts a fault of <paramref name="kind"/> with the parameters given (docs/control.md lists which each
