@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -64,8 +65,8 @@ public sealed record AtMqttEvent(
     /// <summary>One line: sequence, time, type and what it says.</summary>
     public override string ToString() => Type switch
     {
-        "line" => $"#{Sequence} {Time:HH:mm:ss.ffffff} {(Direction == ToModem ? "h>m" : "m>h")} {Text}",
-        _ => $"#{Sequence} {Time:HH:mm:ss.ffffff} {Type} {Name}={Value}{(Id is null ? "" : " " + Id)}: {Text}",
+        "line" => string.Create(CultureInfo.InvariantCulture, $"#{Sequence} {Time.UtcDateTime:HH:mm:ss.ffffff} {(Direction == ToModem ? "h>m" : "m>h")} {Text}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"#{Sequence} {Time.UtcDateTime:HH:mm:ss.ffffff} {Type} {Name}={Value}{(Id is null ? "" : " " + Id)}: {Text}"),
     };
 
     private static string Unescape(string text)
