@@ -10,7 +10,8 @@
 # line: "tests: N passed, N failed, N skipped".
 #   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh)
 # After dotnet test: the end-to-end tests against the Native AOT binary (scripts/test-aot.sh), the pytest
-# plugin's tests (scripts/test-python.sh) and the .NET tool packed, installed and run (scripts/test-tool.sh).
+# plugin's tests (scripts/test-python.sh), the .NET tool packed, installed and run (scripts/test-tool.sh), and
+# the AtMqtt.Testing package's example built and run against the packed packages (scripts/test-package.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -102,6 +103,8 @@ if [ $# -eq 0 ]; then
   stage "the pytest plugin (scripts/test-python.sh)" scripts/test-python.sh
   # The package installs as a .NET tool and answers on stdio (about 20 s).
   stage "the .NET tool (scripts/test-tool.sh)" scripts/test-tool.sh
+  # The AtMqtt.Testing package from a local feed, its documented example built and run against it (about 2 min).
+  stage "the test package (scripts/test-package.sh)" scripts/test-package.sh
 fi
 
 # One plain closing line for the whole run: dotnet test prints a "Passed: N" summary per project.

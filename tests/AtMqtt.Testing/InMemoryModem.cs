@@ -47,6 +47,9 @@ public sealed class InMemoryModem : IAsyncDisposable
     /// <summary>The task of the current <see cref="Modem.RunAsync"/>.</summary>
     public Task Run => _run;
 
+    /// <summary>Sees every byte each way from the next attachment on (the in-process modem's line events).</summary>
+    internal AtMqtt.Cli.Transcript.IByteObserver? Tap { get; set; }
+
     /// <summary>Options for tests: a data timeout long enough for deliberate pauses, short enough to fail fast.</summary>
     public static ModemOptions DefaultOptions => new() { DataTimeout = TimeSpan.FromSeconds(5) };
 
@@ -255,7 +258,11 @@ public sealed class InMemoryModem : IAsyncDisposable
         _cts = new CancellationTokenSource();
         _toModem = new Pipe(input ?? PipeOptions.Default);
         _toHost = new Pipe();
-        var modemSide = new DuplexPipe(_toModem.Reader, _toHost.Writer);
+        var modemSide = Tap is { } tap
+            ? new DuplexPipe(
+                new AtMqtt.Cli.Transcript.TapReader(_toModem.Reader, tap, AtMqtt.Cli.Transcript.Direction.HostToModem),
+                new AtMqtt.Cli.Transcript.TapWriter(_toHost.Writer, tap, AtMqtt.Cli.Transcript.Direction.ModemToHost))
+            : new DuplexPipe(_toModem.Reader, _toHost.Writer);
         _run = Task.Run(() => Modem.RunAsync(modemSide, _cts.Token));
         return (_toHost.Reader.AsStream(), _toModem.Writer.AsStream());
     }

@@ -31,6 +31,8 @@ public sealed class ModemProcess : IAsyncDisposable
     private readonly StringBuilder _stderr = new();
     private TaskCompletionSource _stderrChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
+    private bool _released;
+    private int? _exitCode;
 
     private ModemProcess(Process process, string programPath)
     {
@@ -44,11 +46,11 @@ public sealed class ModemProcess : IAsyncDisposable
     /// <summary>The process ID.</summary>
     public int Pid => _process.Id;
 
-    /// <summary>True once the program has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the program has exited (always after <see cref="DisposeAsync"/>).</summary>
+    public bool HasExited => _released || _process.HasExited;
 
-    /// <summary>Exit code; only valid once <see cref="HasExited"/> is true.</summary>
-    public int ExitCode => _process.ExitCode;
+    /// <summary>Exit code; only valid once <see cref="HasExited"/> is true (kept after <see cref="DisposeAsync"/>).</summary>
+    public int ExitCode => _released ? _exitCode ?? throw new InvalidOperationException("the program had not exited when it was disposed") : _process.ExitCode;
 
     /// <summary>The modem's standard input (raw bytes).</summary>
     public Stream Stdin => _process.StandardInput.BaseStream;
@@ -147,32 +149,56 @@ public sealed class ModemProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The program every test runs: <c>$ATMQTT_PROGRAM</c> (a native executable) when it is set, else
-    /// <see cref="FindModemDll"/>. A set but unusable <c>$ATMQTT_PROGRAM</c> throws rather than quietly
-    /// testing another build.
+    /// Environment variable naming the atmqtt program for users' own tests (AtMqtt.Testing, the Python plugin):
+    /// a native executable, the .NET tool's command, or an atmqtt.dll (run by <c>dotnet</c>). A wrong path is an error.
     /// </summary>
-    public static string FindModemProgram() => FindModemProgram(Environment.GetEnvironmentVariable(ProgramOverrideVariable));
+    public const string UserProgramVariable = "ATMQTT";
+
+    /// <summary>The program's name on PATH (the .NET tool's command, a release's binary).</summary>
+    public const string CommandName = "atmqtt";
+
+    /// <summary>
+    /// The program every test runs: <c>$ATMQTT_PROGRAM</c> (a native executable) when it is set, else
+    /// <c>$ATMQTT</c>, else <see cref="FindModemDll"/>'s places (the suite's own build), else <c>atmqtt</c> on
+    /// PATH or in <c>~/.dotnet/tools</c>. A set but unusable variable throws rather than quietly testing another build.
+    /// </summary>
+    public static string FindModemProgram() => FindModemProgramFrom(Environment.GetEnvironmentVariable);
 
     /// <summary><see cref="FindModemProgram()"/> with the value of <c>$ATMQTT_PROGRAM</c> given (null or empty: not set).</summary>
-    public static string FindModemProgram(string? programOverride)
+    public static string FindModemProgram(string? programOverride) =>
+        FindModemProgramFrom(name => name == ProgramOverrideVariable ? programOverride : Environment.GetEnvironmentVariable(name));
+
+    /// <summary><see cref="FindModemProgram()"/> with the environment variables read through <paramref name="environment"/>.</summary>
+    public static string FindModemProgramFrom(Func<string, string?> environment)
     {
-        if (string.IsNullOrEmpty(programOverride))
+        ArgumentNullException.ThrowIfNull(environment);
+        var programOverride = environment(ProgramOverrideVariable);
+        if (!string.IsNullOrEmpty(programOverride))
         {
-            return FindModemDll();
+            return CheckExecutable(programOverride, ProgramOverrideVariable);
         }
 
-        var path = Path.GetFullPath(programOverride);
-        if (!File.Exists(path))
+        var user = environment(UserProgramVariable);
+        if (!string.IsNullOrEmpty(user))
         {
-            throw new FileNotFoundException($"{ProgramOverrideVariable} names {path}, which does not exist.", path);
+            return user.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? CheckDll(user, UserProgramVariable) : CheckExecutable(user, UserProgramVariable);
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) == 0)
+        var searched = new List<string>();
+        if (TryFindModemDll(searched, environment) is { } dll)
         {
-            throw new InvalidOperationException($"{ProgramOverrideVariable} names {path}, which is not executable.");
+            return dll;
         }
 
-        return path;
+        if (FindOnPath(searched, environment) is { } command)
+        {
+            return command;
+        }
+
+        throw new FileNotFoundException(
+            $"Could not find the atmqtt program. Install it (dotnet tool install --global atmqtt, or a release's binary on PATH), " +
+            $"or name it: {UserProgramVariable}=/path/to/atmqtt (an executable or atmqtt.dll), or AtMqttModemOptions.ProgramPath. " +
+            $"Searched: {string.Join(", ", searched)}");
     }
 
     /// <summary>
@@ -182,8 +208,14 @@ public sealed class ModemProcess : IAsyncDisposable
     public static string FindModemDll()
     {
         var searched = new List<string>();
+        return TryFindModemDll(searched, Environment.GetEnvironmentVariable) ?? throw new FileNotFoundException(
+            $"Could not find a runnable {DllName} (with atmqtt.runtimeconfig.json beside it). Build src/AtMqtt.Modem " +
+            $"or set {DllOverrideVariable}. Searched: {string.Join(", ", searched)}; repo root: {FindRepoRoot() ?? "(not found)"}");
+    }
 
-        var overridePath = Environment.GetEnvironmentVariable(DllOverrideVariable);
+    private static string? TryFindModemDll(List<string> searched, Func<string, string?> environment)
+    {
+        var overridePath = environment(DllOverrideVariable);
         if (!string.IsNullOrEmpty(overridePath))
         {
             if (IsRunnable(overridePath))
@@ -227,9 +259,57 @@ public sealed class ModemProcess : IAsyncDisposable
             }
         }
 
-        throw new FileNotFoundException(
-            $"Could not find a runnable {DllName} (with atmqtt.runtimeconfig.json beside it). Build src/AtMqtt.Modem " +
-            $"or set {DllOverrideVariable}. Searched: {string.Join(", ", searched)}; repo root: {root ?? "(not found)"}");
+        return null;
+    }
+
+    /// <summary><c>atmqtt</c> in a PATH directory, then in <c>~/.dotnet/tools</c> (where <c>dotnet tool install --global</c> puts it).</summary>
+    private static string? FindOnPath(List<string> searched, Func<string, string?> environment)
+    {
+        var directories = (environment("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).ToList();
+        var home = environment("HOME");
+        if (!string.IsNullOrEmpty(home))
+        {
+            directories.Add(Path.Combine(home, ".dotnet", "tools"));
+        }
+
+        foreach (var directory in directories)
+        {
+            var candidate = Path.Combine(directory, CommandName);
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & UnixFileMode.UserExecute) != 0))
+            {
+                return Path.GetFullPath(candidate);
+            }
+        }
+
+        searched.Add($"{CommandName} on PATH and in ~/.dotnet/tools");
+        return null;
+    }
+
+    private static string CheckExecutable(string value, string variable)
+    {
+        var path = Path.GetFullPath(value);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{variable} names {path}, which does not exist.", path);
+        }
+
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) == 0)
+        {
+            throw new InvalidOperationException($"{variable} names {path}, which is not executable.");
+        }
+
+        return path;
+    }
+
+    private static string CheckDll(string value, string variable)
+    {
+        var path = Path.GetFullPath(value);
+        if (!IsRunnable(path))
+        {
+            throw new FileNotFoundException($"{variable} names {path}, which is not a runnable atmqtt.dll (with atmqtt.runtimeconfig.json beside it).", path);
+        }
+
+        return path;
     }
 
     /// <summary>
@@ -342,6 +422,12 @@ public sealed class ModemProcess : IAsyncDisposable
             // Nothing more can be done; do not mask the test's own outcome.
         }
 
+        if (_process.HasExited)
+        {
+            _exitCode = _process.ExitCode;
+        }
+
+        _released = true;
         _process.Dispose();
     }
 

@@ -1,215 +1,55 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using System.Threading.Channels;
-
 namespace AtMqtt.Modem.Tests.Control;
 
-/// <summary>One event read from GET /api/events: the SSE fields, and the data as JSON.</summary>
-internal sealed record SseEvent(long Id, string Type, string Data)
-{
-    public JsonElement Json => JsonDocument.Parse(Data).RootElement;
-
-    public string? Field(string name) => Json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-}
-
 /// <summary>
-/// The real program with <c>--tcp</c> on a free port and <c>--control 127.0.0.1:0</c>: the address it logs,
-/// an HttpClient on it, and its host channel.
+/// The real program with <c>--tcp</c> and <c>--control</c> on free ports, started by the package's
+/// <see cref="AtMqttModem"/> (no embedded broker: these tests use mosquitto), and the raw exchange with its
+/// control API through the package's <see cref="AtMqttControlClient"/>: the tests read the HTTP answers
+/// themselves, status, headers and JSON, so that they prove the API, not the client's reading of it.
 /// </summary>
-internal sealed partial class ControlApi : IAsyncDisposable
+internal sealed class ControlApi : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Timeout = AtMqttModem.DefaultTimeout;
 
-    private ControlApi(ModemProcess process, int hostPort, Uri address)
-    {
-        Process = process;
-        HostPort = hostPort;
-        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private ControlApi(AtMqttModem modem) => Modem = modem;
 
-    public ModemProcess Process { get; }
+    public AtMqttModem Modem { get; }
 
-    public int HostPort { get; }
+    public ModemProcess Process => Modem.Process;
 
-    public HttpClient Http { get; }
+    public AtMqttControlClient Control => Modem.Control;
 
-    public static async Task<ControlApi> StartAsync(params string[] extra)
-    {
-        int hostPort = FreePort.Get();
-        var process = await ModemProcess.StartAndWaitForAsync("Listening for a host", ["--tcp", $"127.0.0.1:{hostPort}", "--control", "127.0.0.1:0", .. extra]);
-        try
-        {
-            var match = AddressLog().Match(process.StdErr);
-            if (!match.Success)
-            {
-                throw new InvalidOperationException("no control address in the log:\n" + process.StdErr);
-            }
-
-            return new ControlApi(process, hostPort, new Uri(match.Groups[1].Value));
-        }
-        catch
-        {
-            await process.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<ControlApi> StartAsync(params string[] extra) =>
+        new(await AtMqttModem.StartAsync(new AtMqttModemOptions { EmbeddedBroker = false, Arguments = extra }));
 
     /// <summary>A host on the modem's channel, <c>ready</c> read.</summary>
-    public async Task<AtHost> HostAsync()
+    public Task<AtHost> HostAsync() => Modem.AttachAtHostAsync(Timeout);
+
+    public async Task<(int Status, string Body, ControlResponse Response)> SendAsync(HttpMethod method, string path, string? json = null)
     {
-        var host = await AtHost.ConnectAsync(HostPort, Timeout);
-        await host.ReadUntilAsync("ready\r\n", Timeout);
-        return host;
+        var response = await Control.SendAsync(method, path, json);
+        return (response.Status, response.Body, response);
     }
 
-    public async Task<(int Status, string Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path, string? json = null)
+    public async Task<System.Text.Json.JsonElement> StateAsync()
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
-
-        var response = await Http.SendAsync(request);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response);
-    }
-
-    public async Task<JsonElement> StateAsync()
-    {
-        var (status, body, _) = await SendAsync(HttpMethod.Get, "/api/state");
-        Xunit.Assert.Equal(200, status);
-        return JsonDocument.Parse(body).RootElement;
+        var response = await Control.SendAsync(HttpMethod.Get, "/api/state");
+        Xunit.Assert.Equal(200, response.Status);
+        Xunit.Assert.Equal("application/json", response.MediaType);
+        return response.Json;
     }
 
     /// <summary>Opens GET /api/events; once this returns, the stream has its headers (and so misses nothing after).</summary>
-    public async Task<EventStream> EventsAsync()
-    {
-        var response = await Http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        Xunit.Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        return new EventStream(response, await response.Content.ReadAsStreamAsync());
-    }
+    public Task<ControlEventStream> EventsAsync() => Control.OpenEventsAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await Process.DisposeAsync();
-    }
-
-    [GeneratedRegex(@"Control API on (http://\S+)")]
-    private static partial Regex AddressLog();
+    public ValueTask DisposeAsync() => Modem.DisposeAsync();
 }
 
-/// <summary>An open SSE stream, parsed in the background; the raw text is kept for greps.</summary>
-internal sealed class EventStream : IAsyncDisposable
+/// <summary>The events the control tests wait for, matched on the wire's fields (a line's text as escaped there).</summary>
+internal static class EventStreamWaits
 {
-    private readonly HttpResponseMessage _response;
-    private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>();
-    private readonly StringBuilder _raw = new();
-    private readonly Task _reader;
-    private readonly List<SseEvent> _seen = [];
+    public static Task<AtMqttEvent> LineAsync(this ControlEventStream events, string direction, string text) =>
+        events.NextAsync(e => e.Type == "line" && e.Direction == direction && e.Text == text, $"line {direction} {text}");
 
-    public EventStream(HttpResponseMessage response, Stream body)
-    {
-        _response = response;
-        _reader = Task.Run(() => ReadAsync(body));
-    }
-
-    /// <summary>Everything received so far, as sent.</summary>
-    public string Raw
-    {
-        get
-        {
-            lock (_raw)
-            {
-                return _raw.ToString();
-            }
-        }
-    }
-
-    /// <summary>The next event that matches (after those read already); fails after 15 s.</summary>
-    public async Task<SseEvent> NextAsync(Func<SseEvent, bool> match, string what)
-    {
-        using var cts = new CancellationTokenSource(ControlApi.Timeout);
-        try
-        {
-            while (true)
-            {
-                var e = await _events.Reader.ReadAsync(cts.Token);
-                _seen.Add(e);
-                if (match(e))
-                {
-                    return e;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            throw new Xunit.Sdk.XunitException($"no event {what} in {ControlApi.Timeout.TotalSeconds} s; saw:\n{string.Join("\n", _seen.Select(e => e.Data))}");
-        }
-    }
-
-    public Task<SseEvent> LineAsync(string direction, string text) =>
-        NextAsync(e => e.Type == "line" && e.Field("direction") == direction && e.Field("text") == text, $"line {direction} {text}");
-
-    public Task<SseEvent> StateAsync(string name, string value) =>
-        NextAsync(e => e.Type == "state" && e.Field("name") == name && e.Field("value") == value, $"state {name}={value}");
-
-    public async ValueTask DisposeAsync()
-    {
-        _response.Dispose();
-        try
-        {
-            await _reader.WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (Exception)
-        {
-            // The stream ends with an error once the response is disposed.
-        }
-    }
-
-    private async Task ReadAsync(Stream body)
-    {
-        using var reader = new StreamReader(body, Encoding.UTF8);
-        long id = 0;
-        string type = "message";
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            lock (_raw)
-            {
-                _raw.Append(line).Append('\n');
-            }
-
-            if (line.Length == 0)
-            {
-                if (data.Length > 0)
-                {
-                    _events.Writer.TryWrite(new SseEvent(id, type, data.ToString()));
-                }
-
-                data.Clear();
-                type = "message";
-                continue;
-            }
-
-            if (line.StartsWith("id: ", StringComparison.Ordinal))
-            {
-                id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                type = line[7..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data.Append(line[6..]);
-            }
-        }
-
-        _events.Writer.TryComplete();
-    }
+    public static Task<AtMqttEvent> StateAsync(this ControlEventStream events, string name, string value) =>
+        events.NextAsync(e => e.Type == "state" && e.Name == name && e.Value == value, $"state {name}={value}");
 }

@@ -85,7 +85,7 @@ public sealed class ControlApiTests(MosquittoFixture broker) : IClassFixture<Mos
             await using var events = await api.EventsAsync();
             await using var host = await api.HostAsync();
             await host.SendAsync("AT+GMR\r\n");
-            await events.NextAsync(e => e.Type == "scenario" && e.Field("name") == "busy at GMR" && e.Field("value") == "done", "scenario step done");
+            await events.NextAsync(e => e.Type == "scenario" && e.Name == "busy at GMR" && e.Value == "done", "scenario step done");
 
             var after = (await api.StateAsync()).GetProperty("scenario");
             Assert.Equal(["done", "running"], after.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("status").GetString()));
@@ -156,7 +156,7 @@ public sealed class ControlApiTests(MosquittoFixture broker) : IClassFixture<Mos
         Assert.Equal(201, status);
         var fault = JsonDocument.Parse(body).RootElement;
         string id = fault.GetProperty("id").GetString()!;
-        Assert.Equal($"/api/faults/{id}", response.Headers.Location?.OriginalString);
+        Assert.Equal($"/api/faults/{id}", response.Location?.OriginalString);
         Assert.Equal("error", fault.GetProperty("spec").GetProperty("kind").GetString());
 
         (status, body, _) = await api.SendAsync(HttpMethod.Get, "/api/faults");

@@ -62,15 +62,21 @@ public sealed partial class ProgramInfoTests
         Assert.Equal(JsonValueKind.Null, info.GetProperty("embeddedBroker").ValueKind);
     }
 
+    /// <summary>The raw answer (status, media type, JSON), read with the package's control client; its typed reading agrees.</summary>
     private static async Task<JsonElement> InfoAsync(ModemProcess modem)
     {
         var match = AddressLog().Match(modem.StdErr);
         Assert.True(match.Success, "no control address in the log:\n" + modem.StdErr);
-        using var http = new HttpClient { BaseAddress = new Uri(match.Groups[1].Value) };
-        using var response = await http.GetAsync("/api/info");
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        using var control = new AtMqttControlClient(new Uri(match.Groups[1].Value));
+        var response = await control.SendAsync(HttpMethod.Get, "/api/info");
+        Assert.Equal(200, response.Status);
+        Assert.Equal("application/json", response.MediaType);
+        var json = response.Json;
+
+        var info = await control.InfoAsync();
+        Assert.Equal(json.GetProperty("channel").GetProperty("kind").GetString(), info.Channel.Kind);
+        Assert.Equal(json.GetProperty("processId").GetInt32(), info.ProcessId);
+        return json;
     }
 
     [GeneratedRegex(@"Control API on (http://\S+)")]
