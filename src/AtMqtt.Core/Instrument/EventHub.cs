@@ -26,9 +26,21 @@ public sealed class EventHub
     /// <summary>The sequence number of the last event published (0 before the first).</summary>
     public long LastSequence => Interlocked.Read(ref _sequence);
 
+    /// <summary>
+    /// Run on the publishing thread before any event that is not a <c>line</c>: a source that builds line
+    /// events off the byte path (the program's control API) publishes the lines it has queued first, so
+    /// that a line still comes before the state change, fault or finding that followed it on the channel.
+    /// </summary>
+    public Action? FlushLines { get; set; }
+
     /// <summary>Stamps the event with the next sequence number and the time, and hands it to every watcher.</summary>
     public void Publish(ModemEvent e)
     {
+        if (e.Type != EventTypes.Line)
+        {
+            FlushLines?.Invoke();
+        }
+
         // Under the lock so that every watcher sees events in sequence order.
         lock (_gate)
         {

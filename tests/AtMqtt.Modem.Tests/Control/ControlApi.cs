@@ -84,10 +84,19 @@ internal sealed partial class ControlApi : IAsyncDisposable
         return JsonDocument.Parse(body).RootElement;
     }
 
-    /// <summary>Opens GET /api/events; once this returns, the stream has its headers (and so misses nothing after).</summary>
-    public async Task<EventStream> EventsAsync()
+    /// <summary>
+    /// Opens GET /api/events (with <c>?since=</c> and a <c>Last-Event-ID</c> header when given); once this
+    /// returns, the stream has its headers (and so misses nothing after).
+    /// </summary>
+    public async Task<EventStream> EventsAsync(long? since = null, long? lastEventId = null)
     {
-        var response = await Http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead);
+        using var request = new HttpRequestMessage(HttpMethod.Get, since is long s ? $"/api/events?since={s}" : "/api/events");
+        if (lastEventId is long last)
+        {
+            request.Headers.Add("Last-Event-ID", last.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         Xunit.Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         return new EventStream(response, await response.Content.ReadAsStreamAsync());
@@ -111,6 +120,7 @@ internal sealed class EventStream : IAsyncDisposable
     private readonly StringBuilder _raw = new();
     private readonly Task _reader;
     private readonly List<SseEvent> _seen = [];
+    private long _lastId;
 
     public EventStream(HttpResponseMessage response, Stream body)
     {
@@ -129,6 +139,12 @@ internal sealed class EventStream : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The id of the last event received so far (read or not); 0 before the first.</summary>
+    public long LastId => Interlocked.Read(ref _lastId);
+
+    /// <summary>The events read so far (by <see cref="NextAsync"/>), in order.</summary>
+    public IReadOnlyList<SseEvent> Seen => _seen;
 
     /// <summary>The next event that matches (after those read already); fails after 15 s.</summary>
     public async Task<SseEvent> NextAsync(Func<SseEvent, bool> match, string what)
@@ -189,6 +205,7 @@ internal sealed class EventStream : IAsyncDisposable
                 if (data.Length > 0)
                 {
                     _events.Writer.TryWrite(new SseEvent(id, type, data.ToString()));
+                    Interlocked.Exchange(ref _lastId, id);
                 }
 
                 data.Clear();
