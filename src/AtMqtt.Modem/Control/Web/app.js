@@ -227,7 +227,8 @@
         list.append(li);
       }
     }
-    $('state-age').textContent = new Date().toLocaleTimeString();
+    // UTC, as the traffic's times.
+    $('state-age').textContent = `updated ${new Date().toISOString().slice(11, 19)}`;
   }
 
   // ---------------------------------------------------------------- traffic
