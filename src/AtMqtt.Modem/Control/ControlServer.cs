@@ -24,6 +24,9 @@ internal sealed class ControlServer : IAsyncDisposable
     /// <summary>A comment line on an idle event stream, so that proxies and clients see it is alive.</summary>
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long an event stream gathers events before it writes them.</summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(10);
+
     // Apostrophes and non-ASCII text as they are (the default escapes them as \u0027...); CR, LF and
     // quotes are still escaped, so every event's JSON stays on its one data: line.
     private static readonly System.Text.Encodings.Web.JavaScriptEncoder Relaxed = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
@@ -290,6 +293,8 @@ internal sealed class ControlServer : IAsyncDisposable
                 return;
             }
 
+            // One write of what a few milliseconds bring, not one per event.
+            await Task.Delay(Coalesce, aborted).ConfigureAwait(false);
             while (events.TryRead(out var e))
             {
                 Write(output, writer, e);

@@ -22,7 +22,8 @@ namespace AtMqtt.Cli.Control;
 /// <para>
 /// Order: before any other event (a state change, a fault, a finding) the hub has the lines queued so far
 /// published first, on that event's thread (<see cref="EventHub.FlushLines"/>): a line still comes
-/// before the state change it caused, as when lines were made on the channel's thread.
+/// before the state change it caused, as when lines were made on the channel's thread (unless the
+/// drain is more than 1,024 chunks behind: then the rest follows, and that thread is not held up).
 /// </para>
 /// <para>
 /// After a gap the recorder starts afresh and each direction waits for a chunk that starts a line (for
@@ -39,6 +40,11 @@ internal sealed class LineEvents : IByteObserver, IDisposable
     /// <summary>Chunks waiting for the control side, at most.</summary>
     public const int MaxQueuedChunks = 65_536;
 
+    private const int DrainBatch = 64;
+    private const int FlushBatch = 1024;
+
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(10);
+
     private readonly EventHub _hub;
     private readonly Func<bool> _inDataPhase;
     private readonly int _maxQueuedBytes;
@@ -46,6 +52,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
     private readonly Channel<Chunk> _queue = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Lock _gate = new();
     private readonly List<string> _secrets = [];
+    private readonly ChunkClock _clock = new();
 
     // Per direction, each written by the one thread that passes that direction's bytes.
     private readonly bool[] _endsLine = [true, true];
@@ -110,6 +117,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
         }
 
         bool resyncPoint = lineStart && (direction == Direction.ModemToHost || !_inDataPhase());
+        long ticks = DateTime.UtcNow.Ticks; // a line's time is when its bytes passed, not when it was drained
         var buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
         bytes.CopyTo(buffer);
         Interlocked.Add(ref _queuedBytes, bytes.Length);
@@ -117,7 +125,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
 
         // The next chunk of a direction that lost bytes carries the gap, so the drain sees it in order.
         bool gap = Volatile.Read(ref _gap[d]) != 0 && Interlocked.Exchange(ref _gap[d], 0) != 0;
-        if (!_queue.Writer.TryWrite(new Chunk(direction, buffer, bytes.Length, resyncPoint, gap)))
+        if (!_queue.Writer.TryWrite(new Chunk(direction, buffer, bytes.Length, ticks, resyncPoint, gap)))
         {
             ArrayPool<byte>.Shared.Return(buffer); // only after Dispose
         }
@@ -146,14 +154,21 @@ internal sealed class LineEvents : IByteObserver, IDisposable
     {
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            lock (_gate)
+            // Bytes come in bursts: a few milliseconds of them make one wake-up and one fan-out, not one
+            // per read or write (on a busy machine the wake-ups, not the redaction, cost the most).
+            await Task.Delay(Coalesce).ConfigureAwait(false);
+            bool more = true;
+            while (more)
             {
-                TakeQueued();
-
-                // Caught up after dropping, and the direction that lost bytes has not spoken since: say so now.
-                if (Interlocked.Exchange(ref _gap[0], 0) + Interlocked.Exchange(ref _gap[1], 0) > 0)
+                // A batch per lock: a Flush from another thread waits at most that long.
+                lock (_gate)
                 {
-                    Resync();
+                    more = TakeQueued(DrainBatch);
+                    if (!more && Interlocked.Exchange(ref _gap[0], 0) + Interlocked.Exchange(ref _gap[1], 0) > 0)
+                    {
+                        // Caught up after dropping, and the direction that lost bytes has not spoken since: say so now.
+                        Resync();
+                    }
                 }
             }
         }
@@ -162,6 +177,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
     /// <summary>
     /// <see cref="EventHub.FlushLines"/>: before a state, fault or finding event, the lines queued so far
     /// become events on the publishing thread (rare next to lines, so the byte path hardly ever pays it).
+    /// At most <see cref="FlushBatch"/> chunks: far behind, the thread is not held up, and the rest follows.
     /// </summary>
     private void Flush()
     {
@@ -173,14 +189,20 @@ internal sealed class LineEvents : IByteObserver, IDisposable
 
         lock (_gate)
         {
-            TakeQueued();
+            TakeQueued(FlushBatch);
         }
     }
 
-    private void TakeQueued()
+    /// <summary>Under the lock: up to <paramref name="max"/> queued chunks; true if more are waiting.</summary>
+    private bool TakeQueued(int max)
     {
-        while (_queue.Reader.TryRead(out var chunk))
+        for (int n = 0; n < max; n++)
         {
+            if (!_queue.Reader.TryRead(out var chunk))
+            {
+                return false;
+            }
+
             Interlocked.Add(ref _queuedBytes, -chunk.Length);
             Interlocked.Decrement(ref _queuedChunks);
             try
@@ -192,6 +214,8 @@ internal sealed class LineEvents : IByteObserver, IDisposable
                 ArrayPool<byte>.Shared.Return(chunk.Buffer);
             }
         }
+
+        return true;
     }
 
     private void Take(in Chunk chunk)
@@ -212,6 +236,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
             _synced[d] = true;
         }
 
+        _clock.Now = new DateTimeOffset(chunk.Ticks, TimeSpan.Zero);
         _recorder.Record(chunk.Direction, chunk.Buffer.AsSpan(0, chunk.Length));
     }
 
@@ -234,7 +259,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
 
     private TrafficRecorder NewRecorder()
     {
-        var recorder = new TrafficRecorder([new Sink(_hub)]);
+        var recorder = new TrafficRecorder([new Sink(_hub)], _clock);
         foreach (var secret in _secrets)
         {
             recorder.AddSecret(secret);
@@ -243,8 +268,16 @@ internal sealed class LineEvents : IByteObserver, IDisposable
         return recorder;
     }
 
-    /// <summary>A copy of the bytes of one read or write, in a pooled buffer.</summary>
-    private readonly record struct Chunk(Direction Direction, byte[] Buffer, int Length, bool ResyncPoint, bool GapBefore);
+    /// <summary>A copy of the bytes of one read or write, in a pooled buffer, and when it passed (UTC ticks).</summary>
+    private readonly record struct Chunk(Direction Direction, byte[] Buffer, int Length, long Ticks, bool ResyncPoint, bool GapBefore);
+
+    /// <summary>The recorder's clock: the time of the chunk it is given (its timers are the system's).</summary>
+    private sealed class ChunkClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 
     /// <summary>Each record of the recorder becomes one event.</summary>
     private sealed class Sink(EventHub hub) : ITrafficSink
@@ -258,6 +291,7 @@ internal sealed class LineEvents : IByteObserver, IDisposable
 
             hub.Publish(new ModemEvent
             {
+                Time = record.Time,
                 Type = EventTypes.Line,
                 Direction = direction == Direction.HostToModem ? "to-modem" : "to-host",
                 Text = record.Text,

@@ -55,6 +55,20 @@ public sealed class LineEventsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_line_has_the_time_its_bytes_passed_not_the_time_it_was_drained()
+    {
+        using var lines = new LineEvents(_hub, () => false, drain: false);
+        var before = DateTimeOffset.UtcNow;
+        Record(lines, H, "AT\r\n");
+        var after = DateTimeOffset.UtcNow;
+        lines.StartDraining(); // from here on: any time the drain stamped would be later than after
+
+        var e = await _events.ReadAsync().AsTask().WaitAsync(Limit);
+        Assert.Equal("AT\\r\\n", e.Text);
+        Assert.InRange(e.Time, before, after);
+    }
+
+    [Fact]
     public async Task A_state_event_after_queued_bytes_comes_after_their_lines()
     {
         using var lines = new LineEvents(_hub, () => false, drain: false);
