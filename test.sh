@@ -5,8 +5,9 @@
 #   ./test.sh ARGS...         dotnet test ARGS... only (a subset: a project, --filter ...)
 #
 # Needs the .NET SDK. mosquitto and mosquitto_pub (the integration tests start their own broker on a
-# free loopback port) are installed with apt-get when missing, if this runs as root where apt-get is;
-# under CI=true a mosquitto that is missing and cannot be installed stops the run here. Ends with one
+# free loopback port), chromium and chromedriver (the web page's browser test) are installed with
+# apt-get when missing, if this runs as root where apt-get is; under CI=true one that is missing and
+# cannot be installed stops the run here. Ends with one
 # line: "tests: N passed, N failed, N skipped".
 #   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh)
 # After dotnet test: the end-to-end tests against the Native AOT binary (scripts/test-aot.sh), the pytest
@@ -68,6 +69,36 @@ install_mosquitto() {
 }
 
 install_mosquitto
+
+# Debian's chromium and its chromedriver: the control page's browser test (tests/AtMqtt.Modem.Tests/
+# Control/WebPageTests.cs) drives them by path, never a browser downloaded at run time.
+install_chromium() {
+  local packages=() why=""
+  [ -x /usr/bin/chromium ] || packages+=(chromium)
+  [ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
+  if [ ${#packages[@]} -eq 0 ]; then
+    return 0
+  fi
+
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null; then
+      return 0
+    fi
+    why="apt-get failed"
+  fi
+
+  if [ -z "${why:-}" ]; then why="not root, or no apt-get"; fi
+  if $ci; then
+    echo "test.sh: ${packages[*]} missing and cannot be installed here ($why); CI needs it: apt-get install -y chromium chromium-driver" >&2
+    exit 1
+  fi
+  echo "test.sh: ${packages[*]} missing and cannot be installed here ($why): the web page's browser test will fail." >&2
+  echo "test.sh: install them with: sudo apt-get install -y chromium chromium-driver" >&2
+}
+
+install_chromium
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)

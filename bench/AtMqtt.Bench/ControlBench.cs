@@ -36,15 +36,28 @@ internal static class ControlBench
         bool watch = args.Int("watch", 1) != 0;
         using var response = watch ? await OpenEventsAsync(http) : null;
         var body = response is null ? System.IO.Stream.Null : await response.Content.ReadAsStreamAsync();
+        // The program says when its line events fell behind the channel and dropped bytes (LineEvents): counted.
+        long droppedNotes = 0;
         var watcher = Task.Run(async () =>
         {
-            var buffer = new byte[16384];
+            byte[] note = "\"name\":\"lines\",\"value\":\"dropped\""u8.ToArray();
+            var buffer = new byte[16384 + 64];
+            int carry = 0;
             try
             {
                 int read;
-                while ((read = await body.ReadAsync(buffer, stop.Token)) > 0)
+                while ((read = await body.ReadAsync(buffer.AsMemory(carry, 16384), stop.Token)) > 0)
                 {
                     Interlocked.Add(ref sseBytes, read);
+                    var span = buffer.AsSpan(0, carry + read);
+                    for (int at; (at = span.IndexOf(note)) >= 0; span = span[(at + note.Length)..])
+                    {
+                        Interlocked.Increment(ref droppedNotes);
+                    }
+
+                    // The tail, in case a note straddles two reads.
+                    carry = Math.Min(span.Length, note.Length - 1);
+                    span[^carry..].CopyTo(buffer);
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException)
@@ -85,7 +98,7 @@ internal static class ControlBench
         await stop.CancelAsync();
         await watcher.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         var section = new ControlSection(DateTime.UtcNow.ToString("u"), on.Kind, watch, rounds, Interlocked.Read(ref sseBytes), rows);
-        Console.WriteLine($"[control] SSE watcher read {section.SseBytes} bytes of events during the 'on' runs");
+        Console.WriteLine($"[control] SSE watcher read {section.SseBytes} bytes of events during the 'on' runs; line events dropped (lines=dropped notes): {Interlocked.Read(ref droppedNotes)}");
         Results.Save(watch ? "control" : "control-unwatched", section, broker.Description);
         return 0;
     }

@@ -230,6 +230,9 @@ root.SetAction(async (parse, cancellationToken) =>
         // The modem goes before the broker: stopping the broker under a connected link would log the
         // link's loss as a warning on every clean exit.
         await using var modem = new Modem(options);
+        // With --control, events are kept from the start (a page opened later shows what went before),
+        // so the history watches before the first line event is built.
+        using var history = controlEndPoint is null ? null : new EventHistory(modem.Events);
         using var lineEvents = controlEndPoint is null ? null : new LineEvents(modem.Events, () => modem.InDataPhase);
         secrets.ForEach(secret => lineEvents?.AddSecret(secret));
         var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"), lineEvents);
@@ -246,7 +249,7 @@ root.SetAction(async (parse, cancellationToken) =>
                     channel.Info(listener),
                     broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
                     Environment.ProcessId);
-                controlServer = await ControlServer.StartAsync(controlEndPoint, modem, info);
+                controlServer = await ControlServer.StartAsync(controlEndPoint, modem, info, history!);
             }
             catch (IOException ex)
             {

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using AtMqtt.Core;
 using AtMqtt.Core.Instrument;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +24,9 @@ internal sealed class ControlServer : IAsyncDisposable
     /// <summary>A comment line on an idle event stream, so that proxies and clients see it is alive.</summary>
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long an event stream gathers events before it writes them.</summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(10);
+
     // Apostrophes and non-ASCII text as they are (the default escapes them as \u0027...); CR, LF and
     // quotes are still escaped, so every event's JSON stays on its one data: line.
     private static readonly System.Text.Encodings.Web.JavaScriptEncoder Relaxed = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
@@ -38,12 +40,14 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Modem _modem;
     private readonly ProgramInfo _info;
+    private readonly EventHistory _history;
 
-    private ControlServer(WebApplication app, Modem modem, ProgramInfo info)
+    private ControlServer(WebApplication app, Modem modem, ProgramInfo info, EventHistory history)
     {
         _app = app;
         _modem = modem;
         _info = info;
+        _history = history;
     }
 
     /// <summary>The address it listens on (the real port when 0 was asked for).</summary>
@@ -53,7 +57,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// Starts listening on <paramref name="endPoint"/>. Throws <see cref="IOException"/> when the address
     /// cannot be used (in use, not this machine's).
     /// </summary>
-    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, ProgramInfo info)
+    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, ProgramInfo info, EventHistory history)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 
@@ -68,7 +72,7 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJson.Default));
 
         var app = builder.Build();
-        var server = new ControlServer(app, modem, info);
+        var server = new ControlServer(app, modem, info, history);
         server.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -95,6 +99,7 @@ internal sealed class ControlServer : IAsyncDisposable
         app.MapGet("/api/info", () => Results.Json(_info, Json.ProgramInfo));
         app.MapGet("/api/state", () => Results.Json(_modem.Snapshot(), Json.ModemState));
         app.MapGet("/api/events", EventsAsync);
+        app.MapGet("/api/transcript", TranscriptAsync);
         app.MapGet("/api/faults", () => Results.Json(_modem.Faults.Active, Json.IReadOnlyListActiveFault));
         app.MapGet("/api/faults/{id}", (string id) => _modem.Faults.Active.FirstOrDefault(f => f.Id == id) is { } fault
             ? Results.Json(fault, Json.ActiveFault)
@@ -107,6 +112,7 @@ internal sealed class ControlServer : IAsyncDisposable
             await _modem.ResetPinAsync().ConfigureAwait(false);
             return Results.NoContent();
         });
+        WebPage.Map(app);
     }
 
     /// <summary>What was wrong with the JSON, in the request's terms (not .NET's type names).</summary>
@@ -166,32 +172,104 @@ internal sealed class ControlServer : IAsyncDisposable
 
     /// <summary>
     /// GET /api/events: Server-Sent Events, one per modem event (<c>id:</c> its sequence, <c>event:</c>
-    /// its type, <c>data:</c> its JSON), and a comment every <see cref="Heartbeat"/> while idle.
+    /// its type, <c>data:</c> its JSON), and a comment every <see cref="Heartbeat"/> while idle. With
+    /// <c>?since=N</c> or a <c>Last-Event-ID</c> header (an EventSource reconnecting; it wins over
+    /// <c>since</c>, which the reconnect repeats), the retained events after N come first.
     /// </summary>
     private async Task EventsAsync(HttpContext context)
     {
         var aborted = context.RequestAborted;
+        var request = context.Request;
+        long? after = null;
+        foreach (var (name, value) in new[] { ("Last-Event-ID", request.Headers["Last-Event-ID"].ToString()), ("since", request.Query["since"].ToString()) })
+        {
+            if (value.Length == 0)
+            {
+                continue;
+            }
 
-        // Watching before the headers go out: a client that has them misses nothing after.
-        var events = _modem.Events.Watch(aborted);
+            if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long sequence))
+            {
+                await BadRequest($"{name}: '{Shorten(value)}' is not an event's sequence number (0 or more; 0 asks for every retained event)").ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            after = sequence;
+            break;
+        }
+
+        // Subscribed before the headers go out: a client that has them misses nothing after.
+        var subscription = _history.Subscribe(after, aborted);
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.WriteAsync(": atmqtt events\n\n", aborted).ConfigureAwait(false);
+        if (after is long since && subscription.FirstRetained > since + 1)
+        {
+            long lost = subscription.FirstRetained - since - 1;
+            await response.WriteAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture, $": {lost} events after {since} are no longer kept (the last {EventHistory.Capacity} are)\n\n"), aborted).ConfigureAwait(false);
+        }
+
         await response.Body.FlushAsync(aborted).ConfigureAwait(false);
         try
         {
-            await PumpAsync(events, response.BodyWriter, aborted).ConfigureAwait(false);
+            await PumpAsync(subscription, response.BodyWriter, aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
         }
     }
 
-    private static async Task PumpAsync(ChannelReader<ModemEvent> events, System.IO.Pipelines.PipeWriter output, CancellationToken aborted)
+    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "...";
+
+    /// <summary>
+    /// GET /api/transcript: the retained traffic as a transcript (the <c>--transcript</c> format; lines
+    /// redacted as there, the other events as <c>---</c> lines), as a file to save.
+    /// </summary>
+    private async Task TranscriptAsync(HttpContext context)
+    {
+        var events = _history.Snapshot();
+        var response = context.Response;
+        var now = DateTimeOffset.UtcNow;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers.ContentDisposition = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"attachment; filename=\"atmqtt-{_info.ProcessId}-{now:yyyyMMdd-HHmmss}.transcript.txt\"");
+        // Built whole, then sent: Kestrel refuses synchronous writes, and it is at most about 1.5 MB.
+        using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
+        Transcript.TranscriptText.WriteHeader(writer, _info.Version);
+        writer.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"# From the control API's history (process {_info.ProcessId}), taken {now:yyyy-MM-dd HH:mm:ss}Z: the last {EventHistory.Capacity} events are kept."));
+        if (events.Count > 0 && events[0].Sequence > 1)
+        {
+            writer.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"# Older lines were dropped: events 1 to {events[0].Sequence - 1} are no longer kept; this starts at event {events[0].Sequence}."));
+        }
+
+        var date = default(DateOnly);
+        foreach (var e in events)
+        {
+            var record = e.Type == EventTypes.Line
+                ? new Transcript.TrafficRecord(e.Time, e.Direction == "to-modem" ? Transcript.Direction.HostToModem : Transcript.Direction.ModemToHost, e.Text ?? "")
+                : new Transcript.TrafficRecord(e.Time, null, $"{e.Type}: {e.Text}");
+            Transcript.TranscriptText.WriteRecord(writer, ref date, record);
+        }
+
+        await response.WriteAsync(writer.ToString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task PumpAsync(EventHistory.Subscription subscription, System.IO.Pipelines.PipeWriter output, CancellationToken aborted)
     {
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = Relaxed });
+        var events = subscription.Live;
+        for (int i = 0; i < subscription.Replay.Count; i++)
+        {
+            Write(output, writer, subscription.Replay[i]);
+            if (i % 512 == 511)
+            {
+                await output.FlushAsync(aborted).ConfigureAwait(false);
+            }
+        }
+
+        await output.FlushAsync(aborted).ConfigureAwait(false);
         while (true)
         {
             bool more;
@@ -215,6 +293,8 @@ internal sealed class ControlServer : IAsyncDisposable
                 return;
             }
 
+            // One write of what a few milliseconds bring, not one per event.
+            await Task.Delay(Coalesce, aborted).ConfigureAwait(false);
             while (events.TryRead(out var e))
             {
                 Write(output, writer, e);

@@ -17,32 +17,47 @@ internal sealed class TranscriptFile : ITrafficSink
     {
         var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         _writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" };
-        _writer.WriteLine($"# atmqtt {version} transcript. Times are UTC. h>m: host to modem, m>h: modem to host, ---: the channel.");
-        _writer.WriteLine("# Printable ASCII as is; \\r \\n \\t \\\\ \\* and \\xNN for the rest; *** where a secret was (SPEC 7).");
+        TranscriptText.WriteHeader(_writer, version);
         _writer.Flush();
     }
 
     public void Write(in TrafficRecord record)
     {
-        var date = DateOnly.FromDateTime(record.Time.UtcDateTime);
-        if (date != _date)
+        TranscriptText.WriteRecord(_writer, ref _date, record);
+        _writer.Flush();
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
+
+/// <summary>The transcript's text format, shared by <c>--transcript</c> and the control API's <c>GET /api/transcript</c>.</summary>
+internal static class TranscriptText
+{
+    public static void WriteHeader(TextWriter writer, string version)
+    {
+        writer.WriteLine($"# atmqtt {version} transcript. Times are UTC. h>m: host to modem, m>h: modem to host, ---: the channel.");
+        writer.WriteLine("# Printable ASCII as is; \\r \\n \\t \\\\ \\* and \\xNN for the rest; *** where a secret was (SPEC 7).");
+    }
+
+    /// <summary>One record; a <c># date</c> line first when its date is not <paramref name="date"/> (which then becomes it).</summary>
+    public static void WriteRecord(TextWriter writer, ref DateOnly date, in TrafficRecord record)
+    {
+        var day = DateOnly.FromDateTime(record.Time.UtcDateTime);
+        if (day != date)
         {
-            _date = date;
-            _writer.WriteLine($"# {date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+            date = day;
+            writer.WriteLine($"# {day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
         }
 
-        _writer.Write(record.Time.UtcDateTime.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
-        _writer.Write(record.Direction switch
+        writer.Write(record.Time.UtcDateTime.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
+        writer.Write(record.Direction switch
         {
             Direction.HostToModem => " h>m ",
             Direction.ModemToHost => " m>h ",
             _ => " --- ",
         });
-        _writer.WriteLine(record.Text);
-        _writer.Flush();
+        writer.WriteLine(record.Text);
     }
-
-    public void Dispose() => _writer.Dispose();
 }
 
 /// <summary>

@@ -116,6 +116,30 @@ internal sealed class TrafficRecorder : IDisposable, IRedactedSink, IByteObserve
         }
     }
 
+    /// <summary>
+    /// Ends the recorder after a gap in the bytes it was given (the control API's line events fell
+    /// behind): the lines under way are written as they stand, redacted, but bytes held back as the
+    /// possible start of a secret are dropped: the rest of that secret is not coming.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            EmitAll();
+            _disposed = true;
+            _idle.Dispose();
+            foreach (var sink in _sinks)
+            {
+                sink.Dispose();
+            }
+        }
+    }
+
     void IRedactedSink.Byte(Direction direction, byte value)
     {
         var pending = Start(direction);

@@ -13,7 +13,8 @@ namespace AtMqtt.Modem.Tests.Transcript;
 /// </summary>
 public sealed partial class TranscriptTests
 {
-    private const string Marker = "\u0001";
+    /// <summary>What <see cref="Join"/> puts where a secret was.</summary>
+    internal const string Marker = "\u0001";
 
     [Fact]
     public async Task TheTranscript_HoldsEveryByteInOrder_WithTimestamps_AndNoSecret()
@@ -127,7 +128,8 @@ public sealed partial class TranscriptTests
         Assert.DoesNotContain("\u001b", modem.StdErr, StringComparison.Ordinal);
     }
 
-    private static List<Record> Parse(string transcript)
+    /// <summary>The records of a transcript (the --transcript file, GET /api/transcript); # lines left out.</summary>
+    internal static List<Record> Parse(string transcript)
     {
         var records = new List<Record>();
         foreach (string line in transcript.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -148,12 +150,13 @@ public sealed partial class TranscriptTests
         return records;
     }
 
-    private static string Join(List<Record> records, string tag) => string.Concat(records
+    /// <summary>One direction's traffic, unescaped and joined, <see cref="Marker"/> where a secret was.</summary>
+    internal static string Join(List<Record> records, string tag) => string.Concat(records
         .Where(r => r.Tag == tag)
         .Select(r => Encoding.Latin1.GetString(TextEscape.Unescape(r.Text, Encoding.Latin1.GetBytes(Marker)))));
 
     [GeneratedRegex(@"^(\d\d:\d\d:\d\d\.\d{6}) (h>m|m>h|---) (.*)$")]
     private static partial Regex RecordLine();
 
-    private sealed record Record(TimeSpan Time, string Tag, string Text);
+    internal sealed record Record(TimeSpan Time, string Tag, string Text);
 }
