@@ -235,7 +235,8 @@ internal sealed class ControlServer : IAsyncDisposable
         response.ContentType = "text/plain; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers.ContentDisposition = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"attachment; filename=\"atmqtt-{_info.ProcessId}-{now:yyyyMMdd-HHmmss}.transcript.txt\"");
-        // Built whole, then sent: Kestrel refuses synchronous writes, and it is at most about 1.5 MB.
+
+        // Built whole, then sent: Kestrel refuses synchronous writes, and 10,000 lines are a few MB at most.
         using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
         Transcript.TranscriptText.WriteHeader(writer, _info.Version);
         writer.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"# From the control API's history (process {_info.ProcessId}), taken {now:yyyy-MM-dd HH:mm:ss}Z: the last {EventHistory.Capacity} events are kept."));
