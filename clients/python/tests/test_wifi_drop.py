@@ -62,7 +62,6 @@ def test_the_firmware_recovers_from_a_wifi_drop(atmqtt: Modem) -> None:
     try:
         fw.expect("configured")
         seen.wait_for(lambda m: (m.topic, m.payload) == ("dev/42/status", b"online 1"))
-        before = atmqtt.last_sequence()
 
         with atmqtt.fault("wifi-drop"):
             fw.expect("< WIFI DISCONNECT")
@@ -78,7 +77,20 @@ def test_the_firmware_recovers_from_a_wifi_drop(atmqtt: Modem) -> None:
         # Its next publish reached the broker.
         seen.wait_for(lambda m: (m.topic, m.payload) == ("dev/42/status", b"online 2"))
 
-        # What the modem wrote to the firmware, in order, from the drop on.
+        # What the modem wrote to the firmware, in order, from the drop on. The fault's start event
+        # comes after every line that passed before it (the modem publishes queued lines before any
+        # other event); the last event this client had received may still lag behind those lines.
+        before = next(
+            e["sequence"]
+            for e in atmqtt.history()
+            if e["type"] == "fault" and e.get("name") == "wifi-drop" and e.get("value") == "started"
+        )
+        # The firmware has read +MQTTCONNECTED; its line event may reach this client a moment later.
+        atmqtt.wait_for(
+            lambda e: e["type"] == "line" and e["direction"] == "to-host" and e["text"].startswith("+MQTTCONNECTED"),
+            timeout=10,
+            after=before,
+        )
         urcs = [
             e["text"]
             for e in atmqtt.history()
