@@ -41,31 +41,35 @@ stop_installed_broker() {
   fi
 }
 
-install_mosquitto() {
-  local packages=() why=""
-  have mosquitto || packages+=(mosquitto)
-  have mosquitto_pub || packages+=(mosquitto-clients)
-  if [ ${#packages[@]} -eq 0 ]; then
+# shellcheck source=scripts/lib/apt.sh
+. scripts/lib/apt.sh
+
+# require_packages WHAT-FAILS "THE SET" MISSING...: installs the missing packages of a set. If they cannot
+# be, CI stops here, and a person is told what will fail and how to install them.
+require_packages() {
+  local fails=$1 set=$2
+  shift 2
+  if [ $# -eq 0 ] || apt_install test.sh "$@"; then
     return 0
   fi
 
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing ${packages[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null; then
-      case " ${packages[*]} " in *" mosquitto "*) stop_installed_broker ;; esac
-      return 0
-    fi
-    why="apt-get failed"
-  fi
-
-  if [ -z "${why:-}" ]; then why="not root, or no apt-get"; fi
   if $ci; then
-    echo "test.sh: ${packages[*]} missing and cannot be installed here ($why); CI needs it: apt-get install -y mosquitto mosquitto-clients" >&2
+    echo "test.sh: $* missing and cannot be installed here ($apt_why); CI needs it: apt-get install -y $set" >&2
     exit 1
   fi
-  echo "test.sh: ${packages[*]} missing and cannot be installed here ($why): the tests that start a broker will fail." >&2
-  echo "test.sh: install it with: sudo apt-get install -y mosquitto mosquitto-clients" >&2
+  echo "test.sh: $* missing and cannot be installed here ($apt_why): $fails will fail." >&2
+  echo "test.sh: install it with: sudo apt-get install -y $set" >&2
+}
+
+install_mosquitto() {
+  local packages=()
+  have mosquitto || packages+=(mosquitto)
+  have mosquitto_pub || packages+=(mosquitto-clients)
+  require_packages "the tests that start a broker" "mosquitto mosquitto-clients" "${packages[@]}"
+  # The broker the package just started as a service is not the tests' (it holds 1883).
+  if [[ " ${packages[*]} " == *" mosquitto "* ]] && have mosquitto; then
+    stop_installed_broker
+  fi
 }
 
 install_mosquitto
@@ -73,29 +77,10 @@ install_mosquitto
 # Debian's chromium and its chromedriver: the control page's browser test (tests/AtMqtt.Modem.Tests/
 # Control/WebPageTests.cs) drives them by path, never a browser downloaded at run time.
 install_chromium() {
-  local packages=() why=""
+  local packages=()
   [ -x /usr/bin/chromium ] || packages+=(chromium)
   [ -x /usr/bin/chromedriver ] || packages+=(chromium-driver)
-  if [ ${#packages[@]} -eq 0 ]; then
-    return 0
-  fi
-
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing ${packages[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null; then
-      return 0
-    fi
-    why="apt-get failed"
-  fi
-
-  if [ -z "${why:-}" ]; then why="not root, or no apt-get"; fi
-  if $ci; then
-    echo "test.sh: ${packages[*]} missing and cannot be installed here ($why); CI needs it: apt-get install -y chromium chromium-driver" >&2
-    exit 1
-  fi
-  echo "test.sh: ${packages[*]} missing and cannot be installed here ($why): the web page's browser test will fail." >&2
-  echo "test.sh: install them with: sudo apt-get install -y chromium chromium-driver" >&2
+  require_packages "the web page's browser test" "chromium chromium-driver" "${packages[@]}"
 }
 
 install_chromium

@@ -12,9 +12,11 @@ cd "$(dirname "$0")/.."
 py=/usr/bin/python3 # Debian's: the `python3` first on PATH may be another interpreter without these packages
 ci=false
 if [ "${CI:-}" = "true" ]; then ci=true; fi
+# shellcheck source=lib/apt.sh
+. scripts/lib/apt.sh
 
 install_python_packages() {
-  local packages=() why=""
+  local packages=()
   if [ ! -x "$py" ]; then
     packages+=(python3)
   fi
@@ -28,21 +30,15 @@ install_python_packages() {
     return 0
   fi
 
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test-python: installing ${packages[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null; then
-      return 0
-    fi
-    why="apt-get failed"
+  if apt_install test-python "${packages[@]}"; then
+    return 0
   fi
 
-  if [ -z "$why" ]; then why="not root, or no apt-get"; fi
   local fix="apt-get install -y python3 python3-pytest python3-serial python3-paho-mqtt python3-setuptools python3-venv"
   if $ci; then
-    echo "test-python: ${packages[*]} missing and cannot be installed here ($why); CI needs them: $fix" >&2
+    echo "test-python: ${packages[*]} missing and cannot be installed here ($apt_why); CI needs them: $fix" >&2
   else
-    echo "test-python: ${packages[*]} missing and cannot be installed here ($why): install them with sudo $fix" >&2
+    echo "test-python: ${packages[*]} missing and cannot be installed here ($apt_why): install them with sudo $fix" >&2
   fi
   exit 1
 }
