@@ -99,6 +99,8 @@ public class EngineBenchmarks
 
     private static readonly PipeOptions Inline = new(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, useSynchronizationContext: false);
 
+    private static readonly CommandTable Table = AtMqtt.Core.Profiles.Profile.FromName("esp-at-5.0")!.Commands;
+
     private readonly LineFramer _framer = new();
     private readonly ParamList _params = new();
     private Modem _modem = null!;
@@ -232,7 +234,7 @@ public class EngineBenchmarks
     public bool ParamListOnly() => _params.Parse(_pubLine.AsSpan(11), 11, out _);
 
     [Benchmark]
-    public Command? CommandTableFind() => CommandTable.Find("+MQTTPUB"u8);
+    public Command? CommandTableFind() => Table.Find("+MQTTPUB"u8);
 
     private static byte[] Batch(string line) => Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(line, Lines)));
 

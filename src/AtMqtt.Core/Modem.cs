@@ -8,6 +8,7 @@ using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt;
 using AtMqtt.Core.Output;
 using AtMqtt.Core.Parsing;
+using AtMqtt.Core.Profiles;
 using Microsoft.Extensions.Logging;
 
 namespace AtMqtt.Core;
@@ -60,6 +61,10 @@ public sealed partial class Modem : IAsyncDisposable
     public Modem(ModemOptions options)
     {
         Options = options;
+        var profile = options.Profile ?? Profile.ForDialect(options.Dialect);
+        Quirks = Quirks.Merge(profile.DefaultQuirks, options.Quirks);
+        Profile = profile;
+        Commands = Quirks.NoMqtt ? profile.Commands.Without(c => c.Name.StartsWith("AT+MQTT", StringComparison.Ordinal)) : profile.Commands;
         _log = options.LoggerFactory.CreateLogger("AtMqtt.Modem");
         _longLineLog = Throttle(LogLevel.Warning, $"Line longer than {LineFramer.MaxLineBytes} bytes discarded");
         _dataAbandonedLog = Throttle(LogLevel.Warning, "Host left during a data phase");
@@ -75,7 +80,7 @@ public sealed partial class Modem : IAsyncDisposable
         Output = new OutputWriter();
         Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
-        Link = new MqttLink(options.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
+        Link = new MqttLink(profile.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
         _stateWatch = InstrumentLink();
         Output.Faults = Faults;
         Link.Faults = Faults;
@@ -86,7 +91,16 @@ public sealed partial class Modem : IAsyncDisposable
 
     public ModemOptions Options { get; }
 
-    public Dialect Dialect => Options.Dialect;
+    /// <summary>The module and firmware release this modem is (<c>--profile</c>, or the one <c>--dialect</c> stands for).</summary>
+    public Profile Profile { get; }
+
+    /// <summary>The quirks in effect: the profile's own and those asked for.</summary>
+    public Quirks Quirks { get; }
+
+    /// <summary>The commands this modem answers: the profile's, less what a quirk takes away.</summary>
+    public CommandTable Commands { get; }
+
+    public Dialect Dialect => Profile.Dialect;
 
     public MqttLink Link { get; }
 
@@ -473,7 +487,7 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         error = ErrorCode.UnsupportedCommand;
-        return CommandTable.Find(line[name]);
+        return Commands.Find(line[name]);
     }
 
     private ValueTask Execute(Command command, CommandHandler handler, CommandKind kind, Range parameters)

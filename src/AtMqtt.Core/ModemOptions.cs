@@ -1,5 +1,6 @@
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Mqtt.Transport;
+using AtMqtt.Core.Profiles;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -8,7 +9,14 @@ namespace AtMqtt.Core;
 /// <summary>Everything a modem is configured with at start; nothing here changes at run time.</summary>
 public sealed class ModemOptions
 {
+    /// <summary>The dialect when no <see cref="Profile"/> is given: seed stands for bk7238, esp-at for esp-at-5.0.</summary>
     public Dialect Dialect { get; init; } = Dialect.Seed;
+
+    /// <summary><c>--profile</c>: the module and firmware release; null follows <see cref="Dialect"/>.</summary>
+    public Profile? Profile { get; init; }
+
+    /// <summary><c>--quirk</c>: misbehaviour asked for, on top of the profile's own <see cref="Profile.DefaultQuirks"/>.</summary>
+    public Quirks Quirks { get; init; } = Quirks.None;
 
     /// <summary>How long a <c>&gt;</c> data phase waits for the next byte; zero waits forever.</summary>
     public TimeSpan DataTimeout { get; init; } = TimeSpan.FromSeconds(10);

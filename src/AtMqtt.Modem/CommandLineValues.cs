@@ -151,6 +151,26 @@ internal static class CommandLineValues
         },
     };
 
+    /// <summary>Free text, repeatable (<c>--quirk a --quirk b</c>); none may be empty.</summary>
+    public static Option<string[]> Many(string name, string helpName, string description) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+        DefaultValueFactory = _ => [],
+        CustomParser = r =>
+        {
+            string[] values = [.. r.Tokens.Select(t => t.Value)];
+            if (values.Any(v => v.Length == 0))
+            {
+                r.AddError($"{name}: a value is empty.");
+            }
+
+            return values;
+        },
+    };
+
     /// <summary>A file that must exist when the program starts.</summary>
     public static Option<FileInfo?> ExistingFile(string name, string description) => new(name)
     {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Mqtt.Transport;
+using AtMqtt.Core.Profiles;
 using AtMqtt.Cli;
 using AtMqtt.Cli.Broker;
 using AtMqtt.Cli.Channels;
@@ -20,7 +21,10 @@ var control = Text(
     "--control", "HOST:PORT", "Serve the control API (HTTP and JSON, docs/control.md) on HOST:PORT: state, events, faults, the reset pin. Loopback only unless --allow-remote; port 0 picks a free one, logged at start.");
 var embeddedBroker = OptionalValueInt(
     "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883; 0 picks a free one, logged at start).", EmbeddedBroker.DefaultPort, 0, 65535);
-var dialect = Choice("--dialect", "Command dialect: seed (default) or esp-at.", "seed", "seed", "esp-at");
+var dialect = Choice("--dialect", "Command dialect: seed (default, the bk7238 profile) or esp-at (the esp-at-5.0 profile).", "seed", "seed", "esp-at");
+var profile = Choice(
+    "--profile", "The module and firmware release (docs/profiles.md); sets the dialect. Default: the one --dialect stands for.", "", [.. Profile.Names]);
+var quirk = Many("--quirk", "NAME[=VALUE]", $"Behave as the real module misbehaves (repeatable; docs/profiles.md): {string.Join("; ", Quirks.Known.Select(k => $"{k.Name} {k.Help}"))}.");
 
 // A data phase's deadline is a Timer: a day is far below its limit (about 49 days).
 var dataTimeout = Int("--data-timeout", "S", "Seconds a '>' data phase waits for the next byte; 0 waits forever.", 10, 0, 86_400);
@@ -64,7 +68,7 @@ var logLevel = Level("--log-level", "Least severe log level written to stderr.",
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
-    stdio, tcp, allowRemote, embeddedBroker, dialect, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
+    stdio, tcp, allowRemote, embeddedBroker, dialect, profile, quirk, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
 foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control })
 {
@@ -146,12 +150,20 @@ root.SetAction(async (parse, cancellationToken) =>
         return Usage(scenarioError);
     }
 
+    var chosen = Profiles(parse, dialect, profile, quirk, maxPubRaw, out string? profileError);
+    if (profileError is not null)
+    {
+        return Usage(profileError);
+    }
+
     var options = new ModemOptions
     {
         Credentials = credentials,
         Wifi = accessPoint,
         RequireWifi = parse.GetValue(requireWifi),
-        Dialect = Dialect.FromName(parse.GetValue(dialect)!, parse.GetValue(maxPubRaw))!,
+        Profile = chosen.Profile,
+        Dialect = chosen.Profile.Dialect,
+        Quirks = chosen.Quirks,
         DataTimeout = TimeSpan.FromSeconds(parse.GetValue(dataTimeout)),
         MaxSubscriptions = parse.GetValue(maxSubscriptions),
         RxQueue = parse.GetValue(rxQueue),
@@ -246,6 +258,8 @@ root.SetAction(async (parse, cancellationToken) =>
                 var info = new ProgramInfo(
                     options.Version,
                     options.Dialect.Name,
+                    chosen.Profile.Name,
+                    Quirks.Merge(chosen.Profile.DefaultQuirks, chosen.Quirks).Names(),
                     channel.Info(listener),
                     broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
                     Environment.ProcessId);
@@ -263,7 +277,7 @@ root.SetAction(async (parse, cancellationToken) =>
         await using var controlScope = controlServer;
         try
         {
-            log.LogInformation("atmqtt {Version} ({Dialect} dialect) on {Channel}", options.Version, options.Dialect.Name, channel.Describe(listen));
+            log.LogInformation("atmqtt {Version} ({Profile} profile, {Dialect} dialect) on {Channel}", options.Version, chosen.Profile.Name, options.Dialect.Name, channel.Describe(listen));
             await channel.RunAsync(hostLine, listener, loggerFactory, stop.Token);
         }
         catch (Exception ex) when (ex is SocketException or IOException)
@@ -315,4 +329,26 @@ static int Usage(string message)
 {
     Console.Error.WriteLine(message);
     return UsageExitCode;
+}
+
+/// <summary>
+/// The profile (--profile, else the one --dialect stands for; both given must agree) and the quirks
+/// asked for; an error names the option.
+/// </summary>
+static (Profile Profile, Quirks Quirks) Profiles(
+    ParseResult parse, Option<string> dialect, Option<string> profile, Option<string[]> quirk, Option<int> maxPubRaw, out string? error)
+{
+    error = null;
+    string dialectName = parse.GetValue(dialect)!;
+    var byDialect = Profile.ForDialect(Dialect.FromName(dialectName, parse.GetValue(maxPubRaw))!);
+    string? asked = parse.GetValue(profile) is { Length: > 0 } name ? name : null;
+    var chosen = asked is null ? byDialect : Profile.FromName(asked, parse.GetValue(maxPubRaw))!;
+    if (asked is not null && parse.GetResult(dialect) is { Implicit: false } && chosen.Dialect.Name != dialectName)
+    {
+        error = $"--dialect {dialectName} contradicts --profile {asked}, which speaks the {chosen.Dialect.Name} dialect; give one of them.";
+        return (chosen, Quirks.None);
+    }
+
+    var quirks = Quirks.Parse(parse.GetValue(quirk) ?? [], Quirks.None, out error);
+    return (chosen, quirks ?? Quirks.None);
 }

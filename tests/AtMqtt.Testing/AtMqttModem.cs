@@ -30,6 +30,12 @@ public sealed record AtMqttModemOptions
     /// <summary><c>--dialect</c>: <c>seed</c> or <c>esp-at</c>; the program's default when unset.</summary>
     public string? Dialect { get; init; }
 
+    /// <summary><c>--profile</c>: the module and firmware release (<c>esp-at-2.2</c>...); the program's default when unset.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary><c>--quirk</c>, one each: real modules' misbehaviour to test the host against (<c>split-subrecv=512</c>...).</summary>
+    public IReadOnlyList<string> Quirks { get; init; } = [];
+
     /// <summary>More options for the program (<c>--strict</c>, <c>--baud 115200</c>, <c>--wifi SSID:PASSWORD</c>...), one argument each.</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
@@ -137,6 +143,16 @@ public sealed partial class AtMqttModem : IAtMqttModem
         if (options.Dialect is { } dialect)
         {
             args.AddRange(["--dialect", dialect]);
+        }
+
+        if (options.Profile is { } profile)
+        {
+            args.AddRange(["--profile", profile]);
+        }
+
+        foreach (string quirk in options.Quirks)
+        {
+            args.AddRange(["--quirk", quirk]);
         }
 
         args.AddRange(options.Arguments);

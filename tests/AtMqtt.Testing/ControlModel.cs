@@ -158,10 +158,12 @@ public sealed class AtMqttFaultException(string message) : Exception(message);
 /// <summary><c>GET /api/info</c>: where the program's parts are, fixed for its life.</summary>
 /// <param name="Version">The program's version.</param>
 /// <param name="Dialect"><c>seed</c> or <c>esp-at</c>.</param>
+/// <param name="Profile">The module and firmware release (<c>--profile</c>).</param>
+/// <param name="Quirks">The quirks in effect (<c>--quirk</c> and the profile's own).</param>
 /// <param name="Channel">The host's channel.</param>
 /// <param name="EmbeddedBroker">The embedded broker (<c>--embedded-broker</c>), or null.</param>
 /// <param name="ProcessId">The program's process id.</param>
-public sealed record AtMqttInfo(string Version, string Dialect, AtMqttInfo.ChannelInfo Channel, BrokerEndpoint? EmbeddedBroker, int ProcessId)
+public sealed record AtMqttInfo(string Version, string Dialect, string Profile, IReadOnlyList<string> Quirks, AtMqttInfo.ChannelInfo Channel, BrokerEndpoint? EmbeddedBroker, int ProcessId)
 {
     /// <summary>The host's channel.</summary>
     /// <param name="Kind"><c>stdio</c>, <c>tcp</c>, <c>tcp-connect</c>, <c>pty</c> or <c>serial</c>.</param>
@@ -173,6 +175,8 @@ public sealed record AtMqttInfo(string Version, string Dialect, AtMqttInfo.Chann
 
 /// <summary>The modem's state at one moment (<c>GET /api/state</c>; docs/control.md has every field). No secret is in it.</summary>
 /// <param name="Dialect"><c>seed</c> or <c>esp-at</c>.</param>
+/// <param name="Profile">The module and firmware release (<c>--profile</c>).</param>
+/// <param name="Quirks">The quirks in effect.</param>
 /// <param name="HostAttached">A host is on the channel.</param>
 /// <param name="Echo">ATE1 (true) or ATE0.</param>
 /// <param name="Link">The MQTT link.</param>
@@ -186,6 +190,8 @@ public sealed record AtMqttInfo(string Version, string Dialect, AtMqttInfo.Chann
 /// <param name="Scenario">A running <c>--scenario</c>'s progress, or null.</param>
 public sealed record AtMqttState(
     string Dialect,
+    string Profile,
+    IReadOnlyList<string> Quirks,
     bool HostAttached,
     bool Echo,
     AtMqttState.LinkInfo Link,

@@ -273,6 +273,8 @@ public sealed class InProcessAtMqttModem : IAtMqttModem
 
     private static AtMqttState ToState(ModemState s) => new(
         s.Dialect,
+        s.Profile,
+        s.Quirks,
         s.HostAttached,
         s.Echo,
         new AtMqttState.LinkInfo(s.Link.Phase, s.Link.Scheme, s.Link.Host, s.Link.Port, s.Link.Reconnect, s.Link.ClientId, s.Link.KeepAlive, s.Link.CleanSession),

@@ -31,18 +31,30 @@ internal static class Basic
 
     private static ValueTask Version(Modem m)
     {
-        string version = m.Options.Version;
-        string mqttnet = typeof(MQTTnet.MqttClientFactory).Assembly.GetName().Version?.ToString(3) ?? "?";
-        m.Response.Line($"AT version:{version}(atmqtt - {m.Dialect.Name} dialect)");
-        m.Response.Line($"SDK version:MQTTnet {mqttnet} on .NET {Environment.Version}");
-        m.Response.Line($"Bin version:{version}(atmqtt)");
+        foreach (string line in m.Profile.VersionLines(m.Options.Version))
+        {
+            m.Response.Line(line);
+        }
+
         return m.Ok();
+    }
+
+    /// <summary>AtMqtt's own AT+GMR: the program's version, the dialect, MQTTnet's and .NET's versions.</summary>
+    internal static IReadOnlyList<string> AtMqttVersionLines(string version, string dialect)
+    {
+        string mqttnet = typeof(MQTTnet.MqttClientFactory).Assembly.GetName().Version?.ToString(3) ?? "?";
+        return
+        [
+            $"AT version:{version}(atmqtt - {dialect} dialect)",
+            $"SDK version:MQTTnet {mqttnet} on .NET {Environment.Version}",
+            $"Bin version:{version}(atmqtt)",
+        ];
     }
 
     private static ValueTask List(Modem m)
     {
-        var all = CommandTable.All;
-        for (int i = 0; i < all.Length; i++)
+        var all = m.Profile.Commands.All;
+        for (int i = 0; i < all.Count; i++)
         {
             var c = all[i];
             m.Response.Line(string.Create(CultureInfo.InvariantCulture,

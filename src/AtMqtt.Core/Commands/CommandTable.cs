@@ -1,34 +1,32 @@
 namespace AtMqtt.Core.Commands;
 
 /// <summary>
-/// Every command the modem knows, listed in code (no reflection: fast to build and trimmable).
-/// Immutable, so one table serves every modem in the process.
+/// The commands one firmware profile knows, listed in code (no reflection: fast to build and
+/// trimmable). Immutable, so one table serves every modem of that profile in the process.
 /// </summary>
-public static class CommandTable
+public sealed class CommandTable
 {
-    public static readonly Command[] All =
-    [
-        .. Basic.Commands,
-        .. MqttUserConfig.Commands,
-        .. MqttLong.Commands,
-        .. MqttConnectionConfig.Commands,
-        .. MqttAlpn.Commands,
-        .. MqttSni.Commands,
-        .. MqttConnect.Commands,
-        .. MqttPublish.Commands,
-        .. MqttPublishRaw.Commands,
-        .. MqttSubscribe.Commands,
-        .. MqttUnsubscribe.Commands,
-        .. MqttClean.Commands,
-        .. MqttRxQueue.Commands,
-        .. SystemCommands.Commands,
-        .. Wifi.Commands,
-        .. Sntp.Commands,
-    ];
+    private readonly Command[] _all;
 
-    public static Command? Find(ReadOnlySpan<byte> name)
+    public CommandTable(IEnumerable<Command> commands)
     {
-        var all = All;
+        _all = [.. commands];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in _all)
+        {
+            if (!names.Add(c.Name))
+            {
+                throw new ArgumentException($"{c.Name} is listed twice", nameof(commands));
+            }
+        }
+    }
+
+    /// <summary>In the order <c>AT+CMD?</c> lists them.</summary>
+    public IReadOnlyList<Command> All => _all;
+
+    public Command? Find(ReadOnlySpan<byte> name)
+    {
+        var all = _all;
         for (int i = 0; i < all.Length; i++)
         {
             if (name.SequenceEqual(all[i].NameBytes))
@@ -39,4 +37,7 @@ public static class CommandTable
 
         return null;
     }
+
+    /// <summary>The table without the commands <paramref name="drop"/> picks (a quirk that takes commands away).</summary>
+    public CommandTable Without(Func<Command, bool> drop) => new(_all.Where(c => !drop(c)));
 }

@@ -6,7 +6,7 @@ namespace AtMqtt.Core.Dialects;
 /// The differences between the seed (Beken-style) command page and ESP-AT, as data, so that no
 /// handler has to ask which dialect it is in (SPEC section 1).
 /// </summary>
-public sealed class Dialect
+public sealed record Dialect
 {
     /// <summary>The seed page: schemes 1..2, host 64, lwt_msg 64, PUBRAW 512, word states.</summary>
     public static readonly Dialect Seed = new()

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AtMqtt.Core.Commands;
+using AtMqtt.Core.Profiles;
 
 namespace AtMqtt.Core.Instrument;
 
@@ -81,8 +81,8 @@ internal static class FaultValidation
         string? command = null;
         if (spec.Command is { } asked)
         {
-            command = CommandTable.All.FirstOrDefault(c => string.Equals(c.Name, asked, StringComparison.OrdinalIgnoreCase))?.Name
-                ?? throw new FaultSpecException($"command: '{Clip(asked)}' is not a command this modem knows; one of {string.Join(", ", CommandTable.All.Select(c => c.Name))}");
+            command = Profile.AllCommandNames.FirstOrDefault(c => string.Equals(c, asked, StringComparison.OrdinalIgnoreCase))
+                ?? throw new FaultSpecException($"command: '{Clip(asked)}' is not a command any profile knows; one of {string.Join(", ", Profile.AllCommandNames)}");
         }
 
         if (spec.Code is { } code && !TryParseCode(code, out _))

@@ -33,6 +33,8 @@ public sealed partial class Modem
         return new ModemState
         {
             Dialect = Dialect.Name,
+            Profile = Profile.Name,
+            Quirks = Quirks.Names(),
             HostAttached = Volatile.Read(ref _hostAttached) == 1,
             Echo = Echo,
             Link = new LinkState(

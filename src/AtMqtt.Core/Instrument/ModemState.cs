@@ -8,6 +8,12 @@ public sealed record ModemState
 {
     public required string Dialect { get; init; }
 
+    /// <summary>The module and firmware release (<c>--profile</c>).</summary>
+    public required string Profile { get; init; }
+
+    /// <summary>The quirks in effect, as <c>--quirk</c> writes them.</summary>
+    public required IReadOnlyList<string> Quirks { get; init; }
+
     public bool HostAttached { get; init; }
 
     public bool Echo { get; init; }

@@ -5,7 +5,7 @@ namespace AtMqtt.Cli.Control;
 /// connects, the embedded broker's port), fixed for the process's life. The control API's own address
 /// is logged at start (<c>Control API on http://...</c>); everything else is here.
 /// </summary>
-internal sealed record ProgramInfo(string Version, string Dialect, ChannelInfo Channel, BrokerInfo? EmbeddedBroker, int ProcessId);
+internal sealed record ProgramInfo(string Version, string Dialect, string Profile, IReadOnlyList<string> Quirks, ChannelInfo Channel, BrokerInfo? EmbeddedBroker, int ProcessId);
 
 /// <summary>
 /// The host's channel. Kind: stdio, tcp (Address: where it listens, the real port when 0 was asked

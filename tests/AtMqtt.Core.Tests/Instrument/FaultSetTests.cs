@@ -74,7 +74,7 @@ public sealed class FaultSetTests : IDisposable
     public void An_unknown_command_is_refused_with_the_commands_there_are()
     {
         var ex = Assert.Throws<FaultSpecException>(() => _faults.Start(new FaultSpec { Kind = "error", Command = "AT+NOPE", Code = "1" }));
-        Assert.StartsWith("command: 'AT+NOPE' is not a command this modem knows; one of AT, ", ex.Message);
+        Assert.StartsWith("command: 'AT+NOPE' is not a command any profile knows; one of AT, ", ex.Message);
         Assert.Contains("AT+MQTTPUB,", ex.Message);
     }
 

@@ -181,7 +181,7 @@ public class HandlerLimitTests
         var line = Encoding.UTF8.GetBytes(command + "=" + parameters);
         Assert.True(CommandLine.TryParse(line, out var name, out var kind, out var range));
         Assert.Equal(CommandKind.Set, kind);
-        var handler = CommandTable.Find(line.AsSpan()[name])?.Set;
+        var handler = AtMqtt.Core.Profiles.Profile.FromName("esp-at-5.0")!.Commands.Find(line.AsSpan()[name])?.Set;
         Assert.NotNull(handler);
         var list = new ParamList();
         Assert.True(list.Parse(line.AsSpan()[range], range.Start.Value, out _));

@@ -30,7 +30,7 @@ public static class Fuzz
 
     private static readonly string[] Names =
     [
-        .. CommandTable.All.Select(c => c.Name),
+        .. AtMqtt.Core.Profiles.Profile.AllCommandNames,
         "AT", "AT+", "ATE", "ATE2", "at", "At+MQTTPUB", "AT+mqttpub", "+MQTTPUB", "A", "T", "AT+MQTT", "AT+MQTTPUBX", "AT+CW", "AT++", "AT+_",
     ];
 

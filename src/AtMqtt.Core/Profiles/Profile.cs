@@ -1,0 +1,54 @@
+using AtMqtt.Core.Commands;
+using AtMqtt.Core.Dialects;
+
+namespace AtMqtt.Core.Profiles;
+
+/// <summary>
+/// One firmware generation of one module family (<c>--profile</c>), as data: the dialect (limits and
+/// how lines are written), the commands that exist and in which form, what <c>AT+GMR</c> prints and
+/// the quirks that release really has. Each profile is one file in this folder; no handler asks which
+/// profile it runs in (SPEC section 9).
+/// </summary>
+public sealed record Profile
+{
+    public required string Name { get; init; }
+
+    /// <summary>One line for <c>--help</c>, docs and <c>GET /api/info</c>: the module and release.</summary>
+    public required string Description { get; init; }
+
+    public required Dialect Dialect { get; init; }
+
+    public required CommandTable Commands { get; init; }
+
+    /// <summary><c>AT+GMR</c>'s lines before <c>OK</c>, given the program's version.</summary>
+    public required Func<string, IReadOnlyList<string>> VersionLines { get; init; }
+
+    /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
+    public Quirks DefaultQuirks { get; init; } = Quirks.None;
+
+    /// <summary>The profile names <c>--profile</c> accepts, the default first.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
+
+    /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
+    public static Profile? FromName(string name, int maxPubRaw = 65536) => name switch
+    {
+        Bk7238.Name => Bk7238.Create(),
+        EspAt22.Name => EspAt22.Create(maxPubRaw),
+        EspAt32.Name => EspAt32.Create(maxPubRaw),
+        EspAt41.Name => EspAt41.Create(maxPubRaw),
+        EspAt50.Name => EspAt50.Create(maxPubRaw),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The profile a <c>--dialect</c> stands for: <c>seed</c> is the seed page's module (bk7238), <c>esp-at</c>
+    /// the newest ESP-AT release (esp-at-5.0), with that dialect's limits.
+    /// </summary>
+    public static Profile ForDialect(Dialect dialect) => dialect.Name == Dialect.Seed.Name
+        ? Bk7238.Create() with { Dialect = dialect }
+        : EspAt50.Create(dialect.PubRawMaxBytes) with { Dialect = dialect };
+
+    /// <summary>Every command some profile knows, by name (fault and scenario validation before a modem exists).</summary>
+    public static IReadOnlyList<string> AllCommandNames { get; } =
+        [.. Names.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
+}
