@@ -53,7 +53,7 @@ internal static class Basic
 
     private static ValueTask List(Modem m)
     {
-        var all = m.Profile.Commands.All;
+        var all = m.Commands.All;
         for (int i = 0; i < all.Count; i++)
         {
             var c = all[i];

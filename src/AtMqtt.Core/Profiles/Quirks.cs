@@ -29,9 +29,6 @@ public sealed record Quirks
     /// <summary>Every quirk name <c>--quirk</c> accepts, with what it takes.</summary>
     public static IReadOnlyList<(string Name, string Help)> Known { get; } =
     [
-        ("split-subrecv", "[=BYTES] a message over BYTES (default 1024, MQTT header included) arrives as several +MQTTSUBRECV lines"),
-        ("urc-in-prompt", "a queued URC may come between OK and > (ESP-AT issue #539)"),
-        ("busy-while-receiving", "a line that arrives while a URC is being written gets busy p..."),
         ("no-mqtt", "the firmware has no MQTT: every AT+MQTT* command answers ERROR"),
     ];
 
@@ -46,22 +43,7 @@ public sealed record Quirks
             string? value = eq < 0 ? null : spec[(eq + 1)..];
             switch (name)
             {
-                case "split-subrecv":
-                    int bytes = DefaultSplitBytes;
-                    if (value is not null && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out bytes) || bytes < 64 || bytes > 1 << 20))
-                    {
-                        error = $"--quirk split-subrecv={value}: BYTES must be a whole number from 64 to 1048576.";
-                        return null;
-                    }
-
-                    q = q with { SplitSubrecvBytes = bytes };
-                    continue;
-                case "urc-in-prompt":
-                    q = q with { UrcInPrompt = true };
-                    break;
-                case "busy-while-receiving":
-                    q = q with { BusyWhileReceiving = true };
-                    break;
+                // split-subrecv, urc-in-prompt and busy-while-receiving are accepted once the engine does them (issue 16).
                 case "no-mqtt":
                     q = q with { NoMqtt = true };
                     break;

@@ -33,7 +33,7 @@ public sealed partial class UsageErrorTests
         { "--embedded-broker", ["--embedded-broker", "mosquitto"] },
         { "--dialect", ["--dialect", "klingon"] },
         { "--profile", ["--profile", "esp-at-9.9"] },
-        { "--profile", ["--dialect", "seed", "--profile", "esp-at-4.1"] },
+        { "--profile", ["--dialect", "seed", "--profile", "esp-at-5.0"] },
         { "--quirk", ["--quirk", "lazy"] },
         { "--quirk", ["--quirk", "split-subrecv=12"] },
         { "--quirk", ["--quirk", "no-mqtt=1"] },
