@@ -85,6 +85,7 @@ public sealed partial class Modem : IAsyncDisposable
         Output.Faults = Faults;
         Link.Faults = Faults;
         Faults.Effects = new FaultEffects(this);
+        Faults.ModemCommands = (profile.Name, [.. Commands.All.Select(c => c.Name)]);
         HostCheckHooks.Watch(this);
         _urcPump = Task.Run(() => Urcs.RunAsync(_lifetime.Token));
     }

@@ -25,6 +25,7 @@ internal sealed class AtLine
     private static readonly Dictionary<string, int[]> RawSecrets = new(StringComparer.Ordinal)
     {
         ["AT+MQTTUSERCFG"] = [4], // <LinkID>,<scheme>,<"client_id">,<"username">,<"password">,...
+        ["AT+MQTTPASSWORD"] = [1], // ESP-AT v2.x: <LinkID>,<"password">
         ["AT+CWJAP"] = [1], // <"ssid">,<"pwd">,...
         ["AT+CWJAP_CUR"] = [1], // ESP8266 NonOS-era names of the same
         ["AT+CWJAP_DEF"] = [1],

@@ -51,8 +51,29 @@ internal static class Basic
         ];
     }
 
+    /// <summary>
+    /// An ESP-AT release's AT+GMR lines in that release's shape, made honest: where the real lines carry
+    /// Espressif's commit hashes and the module's name, these say atmqtt and the program's version; the
+    /// release number, chip and dates are the release's own, so a host's parser reads them as it reads the
+    /// real module's (docs/profiles.md).
+    /// </summary>
+    /// <param name="version">The program's version.</param>
+    /// <param name="at">The AT version, four parts: <c>2.2.0.0</c>.</param>
+    /// <param name="libDate">The core library's build date, C's <c>__DATE__ __TIME__</c>: <c>Jul  2 2021 06:44:05</c>.</param>
+    /// <param name="sdk">The ESP-IDF release it was built on: <c>v4.2.2</c>.</param>
+    /// <param name="compileDate">The firmware's build date, same format.</param>
+    /// <param name="bin">The Bin version as that release writes it: <c>2.2.0</c> (v2.x), <c>v3.2.0.0</c> (v3.x on).</param>
+    internal static IReadOnlyList<string> EspAtVersionLines(string version, string at, string libDate, string sdk, string compileDate, string bin) =>
+    [
+        $"AT version:{at}(atmqtt - ESP32 - {libDate})",
+        $"SDK version:{sdk}-atmqtt",
+        $"compile time(atmqtt):{compileDate}",
+        $"Bin version:{bin}(atmqtt {version})",
+    ];
+
     private static ValueTask List(Modem m)
     {
+        // The commands this modem answers (a quirk may take some away), in the profile's order.
         var all = m.Commands.All;
         for (int i = 0; i < all.Count; i++)
         {

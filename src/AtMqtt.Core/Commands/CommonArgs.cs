@@ -11,6 +11,16 @@ internal static class CommonArgs
     public static bool LinkId(ref ArgReader a) =>
         a.Int(0, 0, 0, MqttError.LinkIdReadFailed, MqttError.LinkIdValueIsWrong, out _);
 
+    /// <summary>
+    /// The parameter count of CONN/PUB/PUBRAW/SUB/UNSUB, whose last optional parameter (at
+    /// <paramref name="max"/> - 1) is &lt;timeout_ms&gt;. A release before v5.0 has no such parameter:
+    /// its MQTT parser answers a line that reaches it with PARAMETER_COUNTS_IS_WRONG (docs/profiles.md).
+    /// </summary>
+    public static bool Arity(Modem m, ref ArgReader a, int min, int max) =>
+        m.Dialect.TimeoutParameter || a.Count < max
+            ? a.Arity(min, max)
+            : a.Fail(ErrorCode.Mqtt(MqttError.ParameterCountsIsWrong));
+
     /// <summary>ESP-AT's optional trailing &lt;timeout_ms&gt;, 3000..60000, default 15000.</summary>
     public static bool Timeout(ref ArgReader a, int index, out TimeSpan timeout)
     {

@@ -20,7 +20,7 @@ internal static class MqttConnect
 
     private static ValueTask Set(Modem m, ref ArgReader a)
     {
-        if (!a.Arity(4, 5)
+        if (!CommonArgs.Arity(m, ref a, 4, 5)
             || !CommonArgs.LinkId(ref a)
             || !a.Str(1, m.Dialect.HostMaxBytes, MqttError.HostReadFailed, MqttError.HostIsOverlength, out string host)
             || !Port(m, ref a, out int port)

@@ -14,7 +14,7 @@ internal static class MqttPublish
     private static ValueTask Set(Modem m, ref ArgReader a)
     {
         // Validation runs on the line's bytes: nothing is allocated until the message is sent.
-        if (!a.Arity(5, 6)
+        if (!CommonArgs.Arity(m, ref a, 5, 6)
             || !CommonArgs.LinkId(ref a)
             || !CommonArgs.TopicName(ref a, 1, out var topic)
             || !a.Span(2, int.MaxValue, MqttError.DataReadFailed, MqttError.DataReadFailed, out var data)

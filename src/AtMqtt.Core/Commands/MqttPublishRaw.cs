@@ -13,7 +13,7 @@ internal static class MqttPublishRaw
     private static ValueTask Set(Modem m, ref ArgReader a)
     {
         var dialect = m.Dialect;
-        if (!a.Arity(3, 6)
+        if (!CommonArgs.Arity(m, ref a, 3, 6)
             || !CommonArgs.LinkId(ref a)
             || !CommonArgs.Topic(ref a, 1, filter: false, out string topic)
             || !a.Int(2, 1, dialect.PubRawMaxBytes, MqttError.PublishLengthReadFailed, MqttError.PublishLengthValueIsWrong, out int length)

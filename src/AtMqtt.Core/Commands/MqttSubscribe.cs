@@ -22,7 +22,7 @@ internal static class MqttSubscribe
 
     private static ValueTask Set(Modem m, ref ArgReader a)
     {
-        if (!a.Arity(3, 4)
+        if (!CommonArgs.Arity(m, ref a, 3, 4)
             || !CommonArgs.LinkId(ref a)
             || !CommonArgs.Topic(ref a, 1, filter: true, out string filter)
             || !CommonArgs.Qos(ref a, 2, out int qos)

@@ -10,7 +10,7 @@ internal static class MqttUnsubscribe
 
     private static ValueTask Set(Modem m, ref ArgReader a)
     {
-        if (!a.Arity(2, 3)
+        if (!CommonArgs.Arity(m, ref a, 2, 3)
             || !CommonArgs.LinkId(ref a)
             || !CommonArgs.Topic(ref a, 1, filter: true, out string filter)
             || !CommonArgs.Timeout(ref a, 2, out var timeout))

@@ -21,9 +21,10 @@ public sealed record Dialect
         NumericState = false,
         QuotedPortAndPath = false,
         CertAndCaMustBeZero = true,
+        TimeoutParameter = true,
     };
 
-    /// <summary>ESP-AT v4/v5: schemes 1..10, host 128, lwt_msg 128, numeric states, quoted port and path.</summary>
+    /// <summary>ESP-AT v5 (older releases derive from it, docs/profiles.md): schemes 1..10, host 128, lwt_msg 128, numeric states, quoted port and path.</summary>
     public static Dialect EspAt(int maxPubRaw = 65536) => new()
     {
         Name = "esp-at",
@@ -48,6 +49,7 @@ public sealed record Dialect
         NumericState = true,
         QuotedPortAndPath = true,
         CertAndCaMustBeZero = false,
+        TimeoutParameter = true,
     };
 
     public required string Name { get; init; }
@@ -69,6 +71,12 @@ public sealed record Dialect
     public required bool QuotedPortAndPath { get; init; }
 
     public required bool CertAndCaMustBeZero { get; init; }
+
+    /// <summary>
+    /// The optional trailing <c>&lt;timeout_ms&gt;</c> of CONN/PUB/PUBRAW/SUB/UNSUB (ESP-AT v5.0). Without it a
+    /// line that carries one has a parameter too many: <c>ERROR</c> 0x010a6008, as a v4.x module's parser answers.
+    /// </summary>
+    public required bool TimeoutParameter { get; init; }
 
     /// <summary>Resolves a <c>--dialect</c> value.</summary>
     public static Dialect? FromName(string name, int maxPubRaw = 65536) => name switch

@@ -32,6 +32,9 @@ public sealed class FaultSet
     /// <summary>What the faults do to the modem (set by the modem; none: bookkeeping only).</summary>
     internal IFaultEffects? Effects { get; set; }
 
+    /// <summary>The modem's profile and the commands it answers, which an error fault must name (set by the modem; none: any profile's).</summary>
+    internal (string Profile, IReadOnlyList<string> Commands)? ModemCommands { get; set; }
+
     /// <summary>A fault started (raised after its effects began, on the thread that started it).</summary>
     public event Action<ActiveFault>? FaultStarted;
 
@@ -48,7 +51,7 @@ public sealed class FaultSet
     public ActiveFault Start(FaultSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var normalized = FaultValidation.Validate(spec);
+        var normalized = FaultValidation.Validate(spec, ModemCommands);
         Fault fault;
         lock (_gate)
         {

@@ -37,8 +37,12 @@ internal static class FaultValidation
         [FaultKinds.SlowHostLink] = ([Baud], [Seconds]),
     };
 
-    /// <summary>Checks <paramref name="spec"/>; returns it with the kind interned and defaults filled in.</summary>
-    public static FaultSpec Validate(FaultSpec spec)
+    /// <summary>
+    /// Checks <paramref name="spec"/>; returns it with the kind interned and defaults filled in. An error
+    /// fault's command is checked against <paramref name="table"/> (a modem's profile and the commands it
+    /// answers), or, before a modem exists (a scenario file), against every command some profile knows.
+    /// </summary>
+    public static FaultSpec Validate(FaultSpec spec, (string Profile, IReadOnlyList<string> Commands)? table = null)
     {
         if (string.IsNullOrEmpty(spec.Kind))
         {
@@ -81,8 +85,11 @@ internal static class FaultValidation
         string? command = null;
         if (spec.Command is { } asked)
         {
-            command = Profile.AllCommandNames.FirstOrDefault(c => string.Equals(c, asked, StringComparison.OrdinalIgnoreCase))
-                ?? throw new FaultSpecException($"command: '{Clip(asked)}' is not a command any profile knows; one of {string.Join(", ", Profile.AllCommandNames)}");
+            var known = table?.Commands ?? Profile.AllCommandNames;
+            command = known.FirstOrDefault(c => string.Equals(c, asked, StringComparison.OrdinalIgnoreCase))
+                ?? throw new FaultSpecException(table is { } t
+                    ? $"command: '{Clip(asked)}' is not a command of this modem ({t.Profile} profile); one of {string.Join(", ", known)}"
+                    : $"command: '{Clip(asked)}' is not a command any profile knows; one of {string.Join(", ", known)}");
         }
 
         if (spec.Code is { } code && !TryParseCode(code, out _))

@@ -21,7 +21,7 @@ public static class FindingCodes
     /// <summary>A line over 256 bytes (discarded with ERROR).</summary>
     public const string LineTooLong = "line-too-long";
 
-    /// <summary>AT+MQTTCONNCFG, AT+MQTTLONG*, AT+MQTTALPN or AT+MQTTSNI before AT+MQTTUSERCFG.</summary>
+    /// <summary>AT+MQTTCONNCFG, AT+MQTTLONG*, AT+MQTTALPN, AT+MQTTSNI (or v2.x's AT+MQTTCLIENTID/USERNAME/PASSWORD) before AT+MQTTUSERCFG.</summary>
     public const string ConfigBeforeUserConfig = "config-before-usercfg";
 
     /// <summary>AT+MQTTCONN after a reconnect=0 link dropped, without AT+MQTTCLEAN first.</summary>

@@ -5,7 +5,7 @@ namespace AtMqtt.Core.Instrument;
 /// <summary>
 /// The offending line of a <see cref="Finding"/> as it may be shown: secrets hidden, control bytes
 /// made visible, shortened. Errs on the side of hiding: from the password parameter of
-/// AT+MQTTUSERCFG (5th) or AT+CWJAP (2nd) to the end of the line, any configured secret wherever it
+/// AT+MQTTUSERCFG (5th), AT+MQTTPASSWORD or AT+CWJAP (2nd) to the end of the line, any configured secret wherever it
 /// appears, and the whole line when the host may have meant it as a LONGPASSWORD payload.
 /// </summary>
 public static class FindingLine
@@ -19,6 +19,7 @@ public static class FindingLine
     private static readonly (string Prefix, int SecretParam)[] Rules =
     [
         ("AT+MQTTUSERCFG=", 4),
+        ("AT+MQTTPASSWORD=", 1),
         ("AT+CWJAP=", 1),
         ("AT+CWJAP_CUR=", 1),
         ("AT+CWJAP_DEF=", 1),

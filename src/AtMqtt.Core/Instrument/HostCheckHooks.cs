@@ -97,7 +97,8 @@ internal static class HostCheckHooks
         }
 
         if (error == ErrorCode.Mqtt(MqttError.NoConfigured)
-            && command.Name is "AT+MQTTCONNCFG" or "AT+MQTTLONGCLIENTID" or "AT+MQTTLONGUSERNAME" or "AT+MQTTLONGPASSWORD" or "AT+MQTTALPN" or "AT+MQTTSNI")
+            && command.Name is "AT+MQTTCONNCFG" or "AT+MQTTLONGCLIENTID" or "AT+MQTTLONGUSERNAME" or "AT+MQTTLONGPASSWORD" or "AT+MQTTALPN" or "AT+MQTTSNI"
+                or "AT+MQTTCLIENTID" or "AT+MQTTUSERNAME" or "AT+MQTTPASSWORD")
         {
             checks.Report(FindingCodes.ConfigBeforeUserConfig, $"The host sent {command.Name} before AT+MQTTUSERCFG: send AT+MQTTUSERCFG first (after AT+MQTTCLEAN it is needed again).", line);
             return;

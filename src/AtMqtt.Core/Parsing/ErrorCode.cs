@@ -42,8 +42,10 @@ public static class MqttError
     public const ushort ClientIdIsNull = 0x6015;
     public const ushort ClientIdIsOverlength = 0x6016;
     public const ushort UsernameReadFailed = 0x6017;
+    public const ushort UsernameIsNull = 0x6018;
     public const ushort UsernameIsOverlength = 0x6019;
     public const ushort PasswordReadFailed = 0x601A;
+    public const ushort PasswordIsNull = 0x601B;
     public const ushort PasswordIsOverlength = 0x601C;
     public const ushort CertKeyIdReadFailed = 0x601D;
     public const ushort CertKeyIdValueIsWrong = 0x601E;

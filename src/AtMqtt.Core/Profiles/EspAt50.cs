@@ -3,7 +3,7 @@ using AtMqtt.Core.Dialects;
 
 namespace AtMqtt.Core.Profiles;
 
-/// <summary>ESP-AT v5.0.0.0, the newest release (the esp-at dialect).</summary>
+/// <summary>ESP-AT v5.0.0.0, the newest release (what --dialect esp-at stands for): every command, timeout_ms.</summary>
 internal static class EspAt50
 {
     public const string Name = "esp-at-5.0";
@@ -11,7 +11,7 @@ internal static class EspAt50
     public static Profile Create(int maxPubRaw) => new()
     {
         Name = Name,
-        Description = "ESP-AT v5.0.0.0, the newest release (the esp-at dialect).",
+        Description = "ESP-AT v5.0.0.0 (ESP32), the newest release: every command, timeout_ms.",
         Dialect = Dialect.EspAt(maxPubRaw),
         Commands = new CommandTable(
         [
@@ -32,6 +32,6 @@ internal static class EspAt50
             .. Wifi.Commands,
             .. Sntp.Commands,
         ]),
-        VersionLines = v => Basic.AtMqttVersionLines(v, "esp-at"),
+        VersionLines = v => Basic.EspAtVersionLines(v, "5.0.0.0", "Oct 17 2025 08:55:06", "v5.5.1", "Oct 17 2025 19:46:13", "v5.0.0.0"),
     };
 }

@@ -26,27 +26,32 @@ public sealed record Profile
     /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
-    /// <summary>
-    /// The profile names <c>--profile</c> accepts, the default first. The older ESP-AT releases (2.2, 3.2, 4.1)
-    /// are offered once each answers as that release does (issue 16), not before.
-    /// </summary>
-    public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt50.Name];
+    /// <summary>The profile names <c>--profile</c> accepts, the default first, then the ESP-AT releases oldest first.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
     /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
     public static Profile? FromName(string name, int maxPubRaw = 65536) => name switch
     {
         Bk7238.Name => Bk7238.Create(),
+        EspAt22.Name => EspAt22.Create(maxPubRaw),
+        EspAt32.Name => EspAt32.Create(maxPubRaw),
+        EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
         _ => null,
     };
 
     /// <summary>
     /// The profile a <c>--dialect</c> stands for: <c>seed</c> is the seed page's module (bk7238), <c>esp-at</c>
-    /// the newest ESP-AT release (esp-at-5.0), with that dialect's limits.
+    /// the newest ESP-AT release (esp-at-5.0), with that dialect's limits. <c>--dialect esp-at</c> keeps
+    /// AtMqtt's own AT+GMR, as before profiles existed; <c>--profile esp-at-5.0</c> prints the release's.
     /// </summary>
     public static Profile ForDialect(Dialect dialect) => dialect.Name == Dialect.Seed.Name
         ? Bk7238.Create() with { Dialect = dialect }
-        : EspAt50.Create(dialect.PubRawMaxBytes) with { Dialect = dialect };
+        : EspAt50.Create(dialect.PubRawMaxBytes) with
+        {
+            Dialect = dialect,
+            VersionLines = v => Basic.AtMqttVersionLines(v, dialect.Name),
+        };
 
     /// <summary>Every command some profile knows, by name (fault and scenario validation before a modem exists).</summary>
     public static IReadOnlyList<string> AllCommandNames { get; } =

@@ -22,7 +22,7 @@ internal interface IRedactedSink
 
 /// <summary>
 /// Removes secrets from the traffic as it streams past, whatever the chunking (SPEC section 7):
-/// the password parameter of <c>AT+MQTTUSERCFG</c> (5th) and <c>AT+CWJAP</c> (2nd), in the host's
+/// the password parameter of <c>AT+MQTTUSERCFG</c> (5th), <c>AT+MQTTPASSWORD</c> and <c>AT+CWJAP</c> (2nd), in the host's
 /// line and in the modem's echo of it; the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase;
 /// and any configured secret string (<see cref="AddSecret"/>: a PSK key, the <c>--wifi</c> password)
 /// wherever it appears. A redacted stretch becomes one marker.
@@ -43,6 +43,7 @@ internal sealed class Redactor
     private static readonly CommandRule[] Rules =
     [
         new("MQTTUSERCFG", SecretParam: 4),
+        new("MQTTPASSWORD", SecretParam: 1),
         new("CWJAP", SecretParam: 1),
         new("CWJAP_CUR", SecretParam: 1),
         new("CWJAP_DEF", SecretParam: 1),

@@ -79,6 +79,25 @@ public sealed class FaultSetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_modems_error_fault_names_a_command_of_its_own_profile()
+    {
+        await using var m = await InMemoryModem.StartAsync(new ModemOptions { Profile = AtMqtt.Core.Profiles.Profile.FromName("esp-at-2.2") });
+        var ex = Assert.Throws<FaultSpecException>(() => m.Modem.Faults.Start(new FaultSpec { Kind = "error", Command = "AT+MQTTSNI", Code = "1" }));
+        Assert.StartsWith("command: 'AT+MQTTSNI' is not a command of this modem (esp-at-2.2 profile); one of AT, ", ex.Message);
+        Assert.Contains("AT+MQTTCLIENTID,", ex.Message);
+        Assert.Empty(m.Modem.Faults.Active);
+
+        // A command only that profile has, spelled as its table spells it, and it takes effect.
+        var fault = m.Modem.Faults.Start(new FaultSpec { Kind = "error", Command = "at+mqttclientid", Code = "0x010a6016" });
+        Assert.Equal("AT+MQTTCLIENTID", fault.Spec.Command);
+        await m.SysLogOnAsync();
+        await m.CommandAsync("AT+MQTTCLIENTID=0,\"c\"", InMemoryModem.Err(0x010a6016));
+
+        // A scenario file is read before any modem exists: any profile's command will do there.
+        ScenarioLoader.Parse("""{"name":"x","steps":[{"start":{"kind":"error","command":"AT+MQTTSNI","code":"1"}},{"start":{"kind":"error","command":"AT+MQTTCLIENTID","code":"1"}}]}""");
+    }
+
+    [Fact]
     public void Every_kind_starts_with_what_it_takes()
     {
         FaultSpec[] good =

@@ -62,6 +62,29 @@ public sealed partial class ProgramInfoTests
         Assert.Equal(JsonValueKind.Null, info.GetProperty("embeddedBroker").ValueKind);
     }
 
+    [Theory]
+    [InlineData("", "bk7238", "seed")]
+    [InlineData("--dialect esp-at", "esp-at-5.0", "esp-at")]
+    [InlineData("--profile esp-at-2.2", "esp-at-2.2", "esp-at")]
+    [InlineData("--profile esp-at-4.1", "esp-at-4.1", "esp-at")]
+    public async Task Info_and_state_name_the_profile_and_its_dialect(string options, string profile, string dialect)
+    {
+        string[] args = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        using var dir = new TempDirectory("info-profile");
+        await using var modem = await ModemProcess.StartAndWaitForAsync(
+            "waiting for a host to open it", [.. args, "--pty", dir.PathOf("ttyAT"), "--control", "127.0.0.1:0"]);
+        var info = await InfoAsync(modem);
+        Assert.Equal(profile, info.GetProperty("profile").GetString());
+        Assert.Equal(dialect, info.GetProperty("dialect").GetString());
+        Assert.Equal(0, info.GetProperty("quirks").GetArrayLength());
+
+        using var control = new AtMqttControlClient(new Uri(AddressLog().Match(modem.StdErr).Groups[1].Value));
+        var state = await control.StateAsync();
+        Assert.Equal(profile, state.Profile);
+        Assert.Equal(dialect, state.Dialect);
+        Assert.Empty(state.Quirks);
+    }
+
     /// <summary>The raw answer (status, media type, JSON), read with the package's control client; its typed reading agrees.</summary>
     private static async Task<JsonElement> InfoAsync(ModemProcess modem)
     {

@@ -19,6 +19,8 @@ public sealed class RedactorTests
     [InlineData("AT+MQTTUSERCFG=0,1,\"c\\,i\\\"d\",\"u\",\"hu\\\"n,t\\\\er\\,2\",0,0,\"\"\r\n", "AT+MQTTUSERCFG=0,1,\"c\\\\,i\\\\\"d\",\"u\",***,0,0,\"\"\\r\\n")]
     [InlineData("AT+MQTTUSERCFG=0,1,\"cid\",\"user\",\"hunter2\"\r", "AT+MQTTUSERCFG=0,1,\"cid\",\"user\",***\\r")]
     [InlineData("at+mqttusercfg=0,1,\"cid\",\"user\",\"hunter2\",0,0,\"\"\n", "at+mqttusercfg=0,1,\"cid\",\"user\",***,0,0,\"\"\\n")]
+    [InlineData("AT+MQTTPASSWORD=0,\"hunter2\"\r\n", "AT+MQTTPASSWORD=0,***\\r\\n")]
+    [InlineData("AT+MQTTPASSWORD=0,\"hu\\,n\\\"ter2\"\r\n", "AT+MQTTPASSWORD=0,***\\r\\n")]
     [InlineData("AT+CWJAP=\"home\",\"hunter2\"\r\n", "AT+CWJAP=\"home\",***\\r\\n")]
     [InlineData("AT+CWJAP_DEF=\"home\",\"hunter2\",\"aa:bb\"\r\n", "AT+CWJAP_DEF=\"home\",***,\"aa:bb\"\\r\\n")]
     [InlineData("AT+MQTTPUB=0,\"t\",\"a*b \\\\ c\",0,0\r\n", "AT+MQTTPUB=0,\"t\",\"a\\*b \\\\\\\\ c\",0,0\\r\\n")]

@@ -1,0 +1,37 @@
+using AtMqtt.Core.Commands;
+using AtMqtt.Core.Dialects;
+
+namespace AtMqtt.Core.Profiles;
+
+/// <summary>ESP-AT v4.1.1.0 (ESP32): LONG*, ALPN and SNI, lwt_msg 128, no timeout_ms.</summary>
+internal static class EspAt41
+{
+    public const string Name = "esp-at-4.1";
+
+    public static Profile Create(int maxPubRaw) => new()
+    {
+        Name = Name,
+        Description = "ESP-AT v4.1.1.0 (ESP32): LONG*, ALPN, SNI, lwt_msg 128; no timeout_ms.",
+        Dialect = Dialect.EspAt(maxPubRaw) with { TimeoutParameter = false },
+        Commands = new CommandTable(
+        [
+            .. Basic.Commands,
+            .. MqttUserConfig.Commands,
+            .. MqttLong.Commands,
+            .. MqttConnectionConfig.Commands,
+            .. MqttAlpn.Commands,
+            .. MqttSni.Commands,
+            .. MqttConnect.Commands,
+            .. MqttPublish.Commands,
+            .. MqttPublishRaw.Commands,
+            .. MqttSubscribe.Commands,
+            .. MqttUnsubscribe.Commands,
+            .. MqttClean.Commands,
+            .. MqttRxQueue.Commands,
+            .. SystemCommands.Commands,
+            .. Wifi.Commands,
+            .. Sntp.Commands,
+        ]),
+        VersionLines = v => Basic.EspAtVersionLines(v, "4.1.1.0", "Jul 31 2025 08:37:48", "v5.4.1", "Jul 31 2025 08:37:48", "v4.1.1.0"),
+    };
+}
