@@ -27,15 +27,18 @@ public sealed record Profile
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
     /// <summary>
-    /// The profile names <c>--profile</c> accepts, the default first. The older ESP-AT releases (2.2, 3.2, 4.1)
-    /// are offered once each answers as that release does (issue 16), not before.
+    /// The profile names <c>--profile</c> accepts, the default first. (The older ESP-AT releases are back for
+    /// their certificate commands, AT+SYSFLASH and AT+SYSMFG; issue 16's profiles branch gives them their real contents.)
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt50.Name];
+    public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
     /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
     public static Profile? FromName(string name, int maxPubRaw = 65536) => name switch
     {
         Bk7238.Name => Bk7238.Create(),
+        EspAt22.Name => EspAt22.Create(maxPubRaw),
+        EspAt32.Name => EspAt32.Create(maxPubRaw),
+        EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
         _ => null,
     };
