@@ -54,8 +54,14 @@ public sealed class KeyTranscriptTests
         string body = client.KeyPemBody;
         for (int i = 0; i + 12 <= body.Length; i += 6)
         {
-            Assert.DoesNotContain(body.Substring(i, 12), transcript, StringComparison.Ordinal);
-            Assert.DoesNotContain(body.Substring(i, 12), modem.StdErr, StringComparison.Ordinal);
+            string piece = body.Substring(i, 12);
+            if (client.CertificatePem.Replace("\n", "", StringComparison.Ordinal).Contains(piece, StringComparison.Ordinal))
+            {
+                continue; // an algorithm identifier the certificate (shown) carries too
+            }
+
+            Assert.False(transcript.Contains(piece, StringComparison.Ordinal), $"a piece of the key ({piece}) is in the transcript:\n{transcript}");
+            Assert.False(modem.StdErr.Contains(piece, StringComparison.Ordinal), $"a piece of the key ({piece}) is on stderr:\n{modem.StdErr}");
         }
 
         // The certificate is no secret: its lines are there, as the traffic went.
