@@ -6,6 +6,7 @@ using AtMqtt.Core.Framing;
 using AtMqtt.Core.Instrument;
 using AtMqtt.Core.Logging;
 using AtMqtt.Core.Mqtt;
+using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Output;
 using AtMqtt.Core.Parsing;
 using AtMqtt.Core.Profiles;
@@ -74,13 +75,15 @@ public sealed partial class Modem : IAsyncDisposable
         UserConfigLog = Throttle(LogLevel.Information, "User config", burst: 5);
         LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
+        FlashLog = Throttle(LogLevel.Information, "Flash changes", burst: 5);
         Events = new EventHub(options.TimeProvider);
         Faults = new FaultSet(options.TimeProvider, Events);
         Checks = HostCheckHooks.Create(options, Events);
         Output = new OutputWriter();
         Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
-        Link = new MqttLink(profile.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, options.Credentials, options.LoggerFactory.CreateLogger("AtMqtt.Link"), options.TimeProvider);
+        var linkLog = options.LoggerFactory.CreateLogger("AtMqtt.Link");
+        Link = new MqttLink(profile.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, new CertificateSource(Device.Flash, options.Credentials, linkLog), linkLog, options.TimeProvider);
         _stateWatch = InstrumentLink();
         Output.Faults = Faults;
         Link.Faults = Faults;
@@ -125,6 +128,9 @@ public sealed partial class Modem : IAsyncDisposable
 
     /// <summary>AT+MQTTCONN refused for want of Wi-Fi (--require-wifi).</summary>
     internal LogThrottle NoWifiLog { get; }
+
+    /// <summary>AT+SYSFLASH and AT+SYSMFG erasing and writing (what and how much, never the bytes).</summary>
+    internal LogThrottle FlashLog { get; }
 
     /// <summary>What happens in this modem, for watchers outside the host's channel (control API, scenarios).</summary>
     public EventHub Events { get; }

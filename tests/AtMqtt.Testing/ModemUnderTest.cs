@@ -3,6 +3,7 @@ using System.Globalization;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Core.Mqtt.Transport;
+using AtMqtt.Core.Profiles;
 using Xunit;
 
 namespace AtMqtt.Testing;
@@ -47,14 +48,22 @@ public sealed class ModemUnderTest : IAsyncDisposable
         return new ModemUnderTest(dialect, modem.Host, modem, logs);
     }
 
-    /// <summary>The atmqtt program on stdio with <paramref name="args"/> (add <c>--dialect esp-at</c> yourself).</summary>
+    /// <summary>A <see cref="Modem"/> in this process of the firmware <paramref name="profile"/>, provisioned with <paramref name="credentials"/> (its factory defaults).</summary>
+    public static async Task<ModemUnderTest> InProcessAsync(Profile profile, TlsCredentials? credentials = null)
+    {
+        var logs = new LogCapture();
+        var modem = await InMemoryModem.StartAsync(new ModemOptions { Profile = profile, Credentials = credentials ?? TlsCredentials.None, LoggerFactory = logs });
+        return new ModemUnderTest(profile.Dialect, modem.Host, modem, logs);
+    }
+
+    /// <summary>The atmqtt program on stdio with <paramref name="args"/> (add <c>--dialect esp-at</c> or an ESP-AT <c>--profile</c> yourself).</summary>
     public static Task<ModemUnderTest> ProcessAsync(params string[] args) => ProcessAsync(null, args);
 
     /// <summary>The atmqtt program on stdio with <paramref name="args"/> and extra <paramref name="environment"/> variables.</summary>
     public static async Task<ModemUnderTest> ProcessAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var process = await ModemProcess.StartAsync(args, environment);
-        var dialect = args.Contains("esp-at") ? Dialect.EspAt() : Dialect.Seed;
+        var dialect = args.Any(a => a == "esp-at" || a.StartsWith("esp-at-", StringComparison.Ordinal)) ? Dialect.EspAt() : Dialect.Seed;
         var m = new ModemUnderTest(dialect, process.CreateStdioHost(), process: process);
         try
         {
@@ -185,6 +194,36 @@ public sealed class ModemUnderTest : IAsyncDisposable
         await UserCfgAsync(scheme, Unique.Id("healthy"), path);
         await ConnectAsync(scheme, port, path);
         await OkAsync("AT+MQTTCLEAN=0");
+    }
+
+    /// <summary>
+    /// Writes one key-value pair of the manufacturing NVS (ESP-AT v3 and later):
+    /// <c>AT+SYSMFG=2,"ns","key",8,N</c>, exactly <c>OK</c> and <c>&gt;</c>, the bytes, then exactly <c>OK</c>.
+    /// </summary>
+    public async Task SysMfgWriteAsync(string ns, string key, byte[] value, int type = 8)
+    {
+        await PromptAsync(string.Create(CultureInfo.InvariantCulture, $"AT+SYSMFG=2,\"{ns}\",\"{key}\",{type},{value.Length}"), "\r\nOK\r\n\r\n>");
+        await Host.SendBytesAsync(value);
+        await Host.ExpectBytesAsync("\r\nOK\r\n", Timeout);
+    }
+
+    /// <summary>
+    /// Replaces a user partition's content (ESP-AT v2.x): <c>AT+SYSFLASH=0,"partition"</c> (erase), then
+    /// <c>AT+SYSFLASH=1,"partition",0,N</c>, exactly <c>&gt;</c>, the bytes, then exactly <c>OK</c>.
+    /// </summary>
+    public async Task SysFlashWriteAsync(string partition, byte[] content)
+    {
+        await OkAsync($"AT+SYSFLASH=0,\"{partition}\"");
+        await PromptAsync(string.Create(CultureInfo.InvariantCulture, $"AT+SYSFLASH=1,\"{partition}\",0,{content.Length}"), "\r\n>");
+        await Host.SendBytesAsync(content);
+        await Host.ExpectBytesAsync("\r\nOK\r\n", Timeout);
+    }
+
+    /// <summary>Sends <paramref name="line"/> and asserts exactly its echo and <paramref name="prompt"/> (a data phase's opening).</summary>
+    public async Task PromptAsync(string line, string prompt)
+    {
+        await Host.SendAsync(line + "\r\n");
+        await Host.ExpectBytesAsync(AtHost.Wire(line + "\r\n") + prompt, Timeout);
     }
 
     /// <summary>Detaches the host and stops the modem (in process) or kills the program.</summary>

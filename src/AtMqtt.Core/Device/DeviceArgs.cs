@@ -86,6 +86,53 @@ internal static class DeviceArgs
         return Range(ref a, index, signed, min, max, out value);
     }
 
+    /// <summary>
+    /// A mandatory integer in [min, max], written in decimal (a sign allowed) or as <c>0x</c> hexadecimal: AT+SYSFLASH's own example writes a length as
+    /// <c>0x1C000</c>, and AT+SYSMFG's values reach 4294967295 (u32).
+    /// </summary>
+    public static bool Number(ref ArgReader a, int index, long min, long max, out long value)
+    {
+        value = 0;
+        var probe = a;
+        if (!probe.Str(index, 24, 0, 0, out string text) || text.Length == 0)
+        {
+            return a.Fail(ErrorCode.ParseFail(index));
+        }
+
+        bool negative = text[0] == '-';
+        string digits = negative || text[0] == '+' ? text[1..] : text;
+        bool hex = !negative && digits.Length > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+        long magnitude = 0;
+        foreach (char c in hex ? digits[2..] : digits)
+        {
+            int d = c is >= '0' and <= '9' ? c - '0'
+                : hex && c is >= 'a' and <= 'f' ? c - 'a' + 10
+                : hex && c is >= 'A' and <= 'F' ? c - 'A' + 10
+                : -1;
+            if (d < 0)
+            {
+                return a.Fail(ErrorCode.ParseFail(index));
+            }
+
+            // Saturate: any number this long is out of every range anyway.
+            magnitude = Math.Min((magnitude * (hex ? 16 : 10)) + d, 1L << 40);
+        }
+
+        if (digits.Length == 0)
+        {
+            return a.Fail(ErrorCode.ParseFail(index));
+        }
+
+        long candidate = negative ? -magnitude : magnitude;
+        if (candidate < min || candidate > max)
+        {
+            return a.Fail(ErrorCode.ParamInvalid(index));
+        }
+
+        value = candidate;
+        return true;
+    }
+
     /// <summary>A MAC address <c>xx:xx:xx:xx:xx:xx</c> (hex, either case), normalised to lower case.</summary>
     public static bool TryParseMac(string text, out string normalized)
     {

@@ -53,6 +53,12 @@ public sealed class DeviceState
 
     // ---------------------------------------------------------------- system
 
+    /// <summary>
+    /// The user partitions and the manufacturing NVS (AT+SYSFLASH, AT+SYSMFG): what the TLS schemes read
+    /// the MQTT certificates from. Neither <see cref="Restart"/> nor <see cref="Restore"/> touches it.
+    /// </summary>
+    public Flash Flash { get; } = new();
+
     /// <summary>AT+SYSSTORE: whether AT+CWMODE and AT+CWJAP also write flash. Default on; kept in flash.</summary>
     public bool SysStore { get; set; }
 
@@ -389,7 +395,8 @@ public sealed class DeviceState
     }
 
     /// <summary>
-    /// AT+RESTORE: erases flash back to factory settings and forgets the clock; the restart that
+    /// AT+RESTORE: erases flash back to factory settings and forgets the clock (the certificates in
+    /// <see cref="Flash"/> stay, as ESP-AT's AT+RESTORE resets only its settings); the restart that
     /// follows (<see cref="Modem.RestartAsync"/>) loads them, so the reply to AT+RESTORE still goes
     /// out with the old UART setting, as on a module.
     /// </summary>

@@ -29,7 +29,7 @@ public sealed class HostChecks : IDisposable
     private long _count;
     private bool _disposed;
 
-    // The line after an AT+MQTTLONGPASSWORD line that got no prompt may be the password itself.
+    // The line after an AT+MQTTLONGPASSWORD line (or a private key's write) that got no prompt may be the secret itself.
     private bool _afterLongPassword;
     private bool _mayBePassword;
 
@@ -118,9 +118,13 @@ public sealed class HostChecks : IDisposable
         lock (_gate)
         {
             _mayBePassword = _afterLongPassword;
-            _afterLongPassword = line.StartsWith("AT+MQTTLONGPASSWORD"u8);
+            _afterLongPassword = line.StartsWith("AT+MQTTLONGPASSWORD"u8) || WritesKey(line);
         }
     }
+
+    /// <summary>An AT+SYSMFG or AT+SYSFLASH write to a namespace or partition of private keys: the next line may be the key.</summary>
+    private static bool WritesKey(ReadOnlySpan<byte> line) =>
+        (line.StartsWith("AT+SYSMFG=2,"u8) || line.StartsWith("AT+SYSFLASH=1,"u8)) && line.IndexOf("_key\""u8) >= 0;
 
     public void Dispose()
     {

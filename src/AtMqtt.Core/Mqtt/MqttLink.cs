@@ -27,7 +27,7 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly ILogger _log;
     private readonly List<Subscription> _subscriptions = [];
     private readonly int _maxSubscriptions;
-    private readonly TlsCredentials _credentials;
+    private readonly CertificateSource _credentials;
     private readonly long _maxMessageBytes;
 
     // A host can repeat PUB, SUB, UNSUB, CONN and CLEAN at will, and a broker can drop every
@@ -60,7 +60,7 @@ public sealed class MqttLink : IAsyncDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxStableAfter = TimeSpan.FromSeconds(60);
 
-    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, TlsCredentials credentials, ILogger log, TimeProvider time)
+    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, CertificateSource credentials, ILogger log, TimeProvider time)
     {
         _credentials = credentials;
         _maxMessageBytes = maxMessageBytes;
@@ -269,7 +269,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, _credentials, _maxMessageBytes, Release, Faults);
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;

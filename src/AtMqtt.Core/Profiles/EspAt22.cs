@@ -27,6 +27,7 @@ internal static class EspAt22
             .. MqttClean.Commands,
             .. MqttRxQueue.Commands,
             .. SystemCommands.Commands,
+            .. SysFlash.Commands,
             .. Wifi.Commands,
             .. Sntp.Commands,
         ]),

@@ -28,6 +28,7 @@ internal static class EspAt32
             .. MqttClean.Commands,
             .. MqttRxQueue.Commands,
             .. SystemCommands.Commands,
+            .. SysMfg.Commands,
             .. Wifi.Commands,
             .. Sntp.Commands,
         ]),

@@ -29,6 +29,7 @@ internal static class EspAt41
             .. MqttClean.Commands,
             .. MqttRxQueue.Commands,
             .. SystemCommands.Commands,
+            .. SysMfg.Commands,
             .. Wifi.Commands,
             .. Sntp.Commands,
         ]),

@@ -23,9 +23,11 @@ internal interface IRedactedSink
 /// <summary>
 /// Removes secrets from the traffic as it streams past, whatever the chunking (SPEC section 7):
 /// the password parameter of <c>AT+MQTTUSERCFG</c> (5th), <c>AT+MQTTPASSWORD</c> and <c>AT+CWJAP</c> (2nd), in the host's
-/// line and in the modem's echo of it; the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase;
-/// and any configured secret string (<see cref="AddSecret"/>: a PSK key, the <c>--wifi</c> password)
-/// wherever it appears. A redacted stretch becomes one marker.
+/// line and in the modem's echo of it; the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase, and
+/// of a private key written with <c>AT+SYSMFG=2,"…_key",…</c> or <c>AT+SYSFLASH=1,"…_key",…</c>; a
+/// private key read back (<c>+SYSMFG:"…_key",…</c>, the <c>+SYSFLASH:</c> answer to a read of a key
+/// partition); and any configured secret string (<see cref="AddSecret"/>: a PSK key, the <c>--wifi</c>
+/// password) wherever it appears. A redacted stretch becomes one marker.
 /// </summary>
 /// <remarks>
 /// It errs on the side of hiding: a parameter runs to the next comma outside quotes (a backslash
@@ -51,6 +53,16 @@ internal sealed class Redactor
         new("MQTTLONGCLIENTID", DataLengthParam: 1),
         new("MQTTLONGUSERNAME", DataLengthParam: 1),
         new("MQTTPUBRAW", DataLengthParam: 2),
+
+        // AT+SYSMFG=2,"ns","key",<type>,<length>: a data phase for types 7 and 8 only (1..6 carry the number).
+        new("SYSMFG", DataLengthParam: 4, Classify: static line => Param(line, 0).SequenceEqual("2"u8) && (Param(line, 3).SequenceEqual("7"u8) || Param(line, 3).SequenceEqual("8"u8))
+            ? KeyStore(Param(line, 1)) ? DataKind.Secret : DataKind.Shown
+            : DataKind.None, MaxData: 128 * 1024),
+
+        // AT+SYSFLASH=1,"partition",<offset>,<length>: a write.
+        new("SYSFLASH", DataLengthParam: 3, Classify: static line => Param(line, 0).SequenceEqual("1"u8)
+            ? KeyStore(Param(line, 1)) ? DataKind.Secret : DataKind.Shown
+            : DataKind.None, MaxData: 0x3000),
     ];
 
     private readonly LineParser _hostLine;
@@ -65,6 +77,11 @@ internal sealed class Redactor
     private bool _secretPhase;
     private byte[] _armedLine = [];
     private EchoWatch _echo;
+
+    // A private key read back: the modem's bytes still to hide, and whether the host's last line read a key partition.
+    private readonly ReadBackWatch _readBack = new();
+    private int _modemHidden;
+    private bool _keyPartitionRead;
 
     private IRedactedSink? _sink;
 
@@ -83,6 +100,15 @@ internal sealed class Redactor
 
         /// <summary>The <c>&gt;</c> was seen: the host's next bytes are data until any modem output.</summary>
         Prompted,
+    }
+
+    /// <summary>What a command's data phase holds (<see cref="CommandRule.Classify"/>).</summary>
+    private enum DataKind : byte
+    {
+        /// <summary>This line starts no data phase.</summary>
+        None,
+        Shown,
+        Secret,
     }
 
     private enum EchoWatch : byte
@@ -165,6 +191,13 @@ internal sealed class Redactor
 
     private void FeedModem(byte b)
     {
+        if (_modemHidden > 0)
+        {
+            _modemHidden--;
+            _modemLine.Hide();
+            return;
+        }
+
         if (_phase == PhaseState.Prompted)
         {
             // The modem says nothing during a data phase: whatever it writes ends it (the result,
@@ -180,6 +213,7 @@ internal sealed class Redactor
         }
 
         _modemLine.Push(b);
+        _modemHidden = _readBack.Push(b, _keyPartitionRead);
     }
 
     /// <summary>A whole line the host sent (terminator excluded); <paramref name="rule"/> is its command if known.</summary>
@@ -191,20 +225,33 @@ internal sealed class Redactor
         }
 
         _phase = PhaseState.None;
+        _keyPartitionRead = complete && rule?.Name == "SYSFLASH" && Param(line, 0).SequenceEqual("2"u8) && KeyStore(Param(line, 1));
         if (rule is not { DataLengthParam: >= 0 } || !complete)
         {
             return;
         }
 
+        bool secret = rule.SecretData;
+        if (rule.Classify is { } classify)
+        {
+            var kind = classify(line);
+            if (kind == DataKind.None)
+            {
+                return;
+            }
+
+            secret = kind == DataKind.Secret;
+        }
+
         int length = ParamInt(line, rule.DataLengthParam);
-        if (length <= 0 && !rule.SecretData)
+        if (length <= 0 && !secret)
         {
             return;
         }
 
         _phase = PhaseState.Armed;
-        _secretPhase = rule.SecretData;
-        _remaining = length > 0 ? length : 1024; // an unreadable length hides the most a LONG* takes
+        _secretPhase = secret;
+        _remaining = length > 0 ? length : rule.MaxData; // an unreadable length hides the most the command takes
         _armedLine = line.ToArray();
         _echo = EchoWatch.Waiting;
     }
@@ -256,13 +303,24 @@ internal sealed class Redactor
         _sink!.Redacted(direction);
     }
 
-    /// <summary>The integer value of parameter <paramref name="index"/> of a set command line, or -1.</summary>
+    /// <summary>
+    /// The integer value of parameter <paramref name="index"/> of a set command line (decimal, or <c>0x</c>
+    /// hexadecimal as AT+SYSFLASH takes it), or -1.
+    /// </summary>
     private static int ParamInt(ReadOnlySpan<byte> line, int index)
+    {
+        var text = Param(line, index);
+        bool hex = text.Length > 2 && text[0] == (byte)'0' && (text[1] | 0x20) == (byte)'x';
+        return text.Length is > 0 and <= 9 && int.TryParse(Encoding.ASCII.GetString(hex ? text[2..] : text), hex ? System.Globalization.NumberStyles.AllowHexSpecifier : System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) ? value : -1;
+    }
+
+    /// <summary>Parameter <paramref name="index"/> of a set command line, its quotes trimmed (empty if there is none).</summary>
+    private static ReadOnlySpan<byte> Param(ReadOnlySpan<byte> line, int index)
     {
         int eq = line.IndexOf((byte)'=');
         if (eq < 0)
         {
-            return -1;
+            return default;
         }
 
         int param = 0;
@@ -293,18 +351,25 @@ internal sealed class Redactor
 
             if (param == index)
             {
-                var text = line[start..i].Trim((byte)'"');
-                return text.Length is > 0 and <= 9 && int.TryParse(Encoding.ASCII.GetString(text), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) ? value : -1;
+                return line[start..Math.Min(i, line.Length)].Trim((byte)'"');
             }
 
             param++;
             start = i + 1;
         }
 
-        return -1;
+        return default;
     }
 
-    private sealed record CommandRule(string Name, int SecretParam = -1, int DataLengthParam = -1, bool SecretData = false)
+    /// <summary>A namespace or partition that holds private keys (<c>mqtt_key</c>, <c>client_key</c>...).</summary>
+    private static bool KeyStore(ReadOnlySpan<byte> name) => name.EndsWith("_key"u8);
+
+    private delegate DataKind Classifier(ReadOnlySpan<byte> line);
+
+    // Classify: for a command whose data phase depends on its parameters, whether this line starts one and
+    // whether it is secret. MaxData: the most data the command takes, hidden when a secret phase's length
+    // cannot be read.
+    private sealed record CommandRule(string Name, int SecretParam = -1, int DataLengthParam = -1, bool SecretData = false, Classifier? Classify = null, int MaxData = 1024)
     {
         public byte[] Prefix { get; } = Encoding.ASCII.GetBytes("AT+" + Name + "=");
     }
@@ -472,6 +537,71 @@ internal sealed class Redactor
                 owner.ModemLineEnded(line, complete);
             }
         }
+    }
+
+    /// <summary>
+    /// Watches the start of each line the modem writes for a private key being read back:
+    /// <c>+SYSMFG:"…_key","key",type,N,</c> or (after a read of a key partition) <c>+SYSFLASH:N,</c>;
+    /// the N bytes after that prefix are the key.
+    /// </summary>
+    private sealed class ReadBackWatch
+    {
+        private const int HeadMax = 64;
+
+        private readonly byte[] _head = new byte[HeadMax];
+        private int _length;
+        private int _commas;
+        private bool _quoted;
+
+        /// <summary>Takes the modem's next shown byte; returns how many bytes after it to hide (0: none).</summary>
+        public int Push(byte b, bool keyPartitionRead)
+        {
+            if (b is (byte)'\r' or (byte)'\n')
+            {
+                (_length, _commas, _quoted) = (0, 0, false);
+                return 0;
+            }
+
+            if (_length >= HeadMax)
+            {
+                return 0;
+            }
+
+            _head[_length++] = b;
+            if (b == (byte)'"')
+            {
+                _quoted = !_quoted;
+                return 0;
+            }
+
+            if (b != (byte)',' || _quoted)
+            {
+                return 0;
+            }
+
+            _commas++;
+            var head = _head.AsSpan(0, _length - 1);
+            if (_commas == 4 && head.StartsWith("+SYSMFG:\""u8))
+            {
+                var fields = head["+SYSMFG:".Length..];
+                int close = fields[1..].IndexOf((byte)'"');
+                if (close > 0 && KeyStore(fields[1..(close + 1)]))
+                {
+                    _length = HeadMax; // the rest of the line is data
+                    return Number(fields[(fields.LastIndexOf((byte)',') + 1)..]);
+                }
+            }
+            else if (_commas == 1 && keyPartitionRead && head.StartsWith("+SYSFLASH:"u8))
+            {
+                _length = HeadMax;
+                return Number(head["+SYSFLASH:".Length..]);
+            }
+
+            return 0;
+        }
+
+        private static int Number(ReadOnlySpan<byte> text) =>
+            text.Length is > 0 and <= 9 && int.TryParse(Encoding.ASCII.GetString(text), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0;
     }
 
     /// <summary>Finds configured secrets in one direction's shown bytes, holding back a possible beginning of one.</summary>

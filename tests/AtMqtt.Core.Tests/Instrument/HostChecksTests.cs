@@ -433,6 +433,29 @@ public sealed class HostChecksTests(BrokerFixture broker) : IClassFixture<Broker
             shown);
     }
 
+    /// <summary>A private key sent as if an AT+SYSMFG / AT+SYSFLASH write had prompted: its line is never quoted.</summary>
+    [Theory]
+    [InlineData("AT+SYSMFG=2,\"mqtt_key\",\"mqtt_key\",8,24")]
+    [InlineData("AT+SYSMFG=2,\"client_key\",\"client_key.0\",8,24")]
+    public async Task A_key_sent_after_its_write_command_never_reaches_a_finding(string write)
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        await using var m = await InMemoryModem.StartAsync(new ModemOptions { Strict = true, Profile = AtMqtt.Core.Profiles.Profile.FromName("esp-at-5.0") });
+        await m.UserConfigAsync(Unique.Id("key"));
+        await m.SendAsync($"AT+MQTTCONN=0,\"127.0.0.1\",{port},0,3000\r\n");
+        await m.ExpectAsync($"AT+MQTTCONN=0,\"127.0.0.1\",{port},0,3000\r\n");
+        foreach (string line in new[] { write, "MC4CAQAwBQYDK2VwBCIEIF3k" })
+        {
+            await m.SendAsync(line + "\r\n");
+            await m.ExpectAsync(line + "\r\nbusy p...\r\n");
+        }
+
+        await m.ExpectAsync("+MQTTDISCONNECTED:0\r\n" + Error);
+        Assert.Equal([write, "<redacted>"], m.Modem.Checks.Findings.Select(f => f.Line!).ToList());
+    }
+
     [Fact]
     public void Shown_lines_make_control_bytes_visible()
     {

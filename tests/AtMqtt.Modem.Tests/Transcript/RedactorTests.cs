@@ -127,6 +127,84 @@ public sealed class RedactorTests
         Assert.Equal("+MQTTSUBRECV:0,\"a/b\",3,\\r\\n>\\r\\n", Show(shown[M]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(1000)]
+    public void AKeyWrittenWithSysMfg_IsHidden_ACertificate_IsShown(int chunk)
+    {
+        var traffic = new (Direction, string)[]
+        {
+            (H, "AT+SYSMFG=2,\"mqtt_key\",\"mqtt_key\",8,12\r\n"),
+            (M, "AT+SYSMFG=2,\"mqtt_key\",\"mqtt_key\",8,12\r\n\r\nOK\r\n\r\n>"),
+            (H, "-----BEGIN\r\n"),
+            (M, "\r\nOK\r\n"),
+            (H, "AT+SYSMFG=2,\"mqtt_cert\",\"mqtt_cert\",8,6\r\n"),
+            (M, "AT+SYSMFG=2,\"mqtt_cert\",\"mqtt_cert\",8,6\r\n\r\nOK\r\n\r\n>"),
+            (H, "AT+X\r\n"),
+            (M, "\r\nOK\r\n"),
+            (H, "AT\r\n"),
+        };
+        var shown = Feed(new Redactor(), traffic, chunk);
+        Assert.Equal(
+            Escape("AT+SYSMFG=2,\"mqtt_key\",\"mqtt_key\",8,12\r\n") + TextEscape.RedactedMarker + Escape("AT+SYSMFG=2,\"mqtt_cert\",\"mqtt_cert\",8,6\r\nAT+X\r\nAT\r\n"),
+            shown[H]);
+    }
+
+    [Fact]
+    public void ANumberWrittenWithSysMfg_StartsNoDataPhase()
+    {
+        var shown = Feed(new Redactor(), [(H, "AT+SYSMFG=2,\"mqtt_key\",\"n\",6,17\r\n"), (M, "AT+SYSMFG=2,\"mqtt_key\",\"n\",6,17\r\n\r\nOK\r\n"), (H, "AT+CWJAP=\"home\",\"hunter2\"\r\n")], 4);
+        Assert.Equal(Escape("AT+SYSMFG=2,\"mqtt_key\",\"n\",6,17\r\nAT+CWJAP=\"home\",") + TextEscape.RedactedMarker + Escape("\r\n"), shown[H]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(1000)]
+    public void AKeyWrittenWithSysFlash_IsHidden_EvenWithAHexLength(int chunk)
+    {
+        var traffic = new (Direction, string)[]
+        {
+            (H, "AT+SYSFLASH=1,\"mqtt_key\",0,0x8\r\n"),
+            (M, "AT+SYSFLASH=1,\"mqtt_key\",0,0x8\r\n\r\n>"),
+            (H, "\xF1\xF1\x01\x00KEY!"),
+            (M, "\r\nOK\r\n"),
+            (H, "AT+SYSFLASH=1,\"mqtt_ca\",0,4\r\n"),
+            (M, "AT+SYSFLASH=1,\"mqtt_ca\",0,4\r\n\r\n>"),
+            (H, "\xF1\xF1CA"),
+            (M, "\r\nOK\r\n"),
+        };
+        var shown = Feed(new Redactor(), traffic, chunk);
+        Assert.Equal(Escape("AT+SYSFLASH=1,\"mqtt_key\",0,0x8\r\n") + TextEscape.RedactedMarker + Escape("AT+SYSFLASH=1,\"mqtt_ca\",0,4\r\n\xF1\xF1CA"), shown[H]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(1000)]
+    public void AKeyReadBack_IsHidden_ACertificateReadBack_IsShown(int chunk)
+    {
+        var traffic = new (Direction, string)[]
+        {
+            (H, "AT+SYSMFG=1,\"mqtt_key\",\"mqtt_key\"\r\n"),
+            (M, "AT+SYSMFG=1,\"mqtt_key\",\"mqtt_key\"\r\n+SYSMFG:\"mqtt_key\",\"mqtt_key\",8,6,k\r\ney!\r\n\r\nOK\r\n"),
+            (H, "AT+SYSMFG=1,\"mqtt_cert\",\"mqtt_cert\"\r\n"),
+            (M, "AT+SYSMFG=1,\"mqtt_cert\",\"mqtt_cert\"\r\n+SYSMFG:\"mqtt_cert\",\"mqtt_cert\",8,3,abc\r\n\r\nOK\r\n"),
+            (H, "AT+SYSFLASH=2,\"mqtt_key\",0,4\r\n"),
+            (M, "AT+SYSFLASH=2,\"mqtt_key\",0,4\r\n+SYSFLASH:4,\xF1\r\n,\r\n\r\nOK\r\n"),
+            (H, "AT+SYSFLASH=2,\"mqtt_cert\",0,2\r\n"),
+            (M, "AT+SYSFLASH=2,\"mqtt_cert\",0,2\r\n+SYSFLASH:2,ab\r\n\r\nOK\r\n"),
+        };
+        var shown = Feed(new Redactor(), traffic, chunk);
+        Assert.Equal(
+            Escape("AT+SYSMFG=1,\"mqtt_key\",\"mqtt_key\"\r\n+SYSMFG:\"mqtt_key\",\"mqtt_key\",8,6,") + TextEscape.RedactedMarker
+            + Escape("\r\n\r\nOK\r\nAT+SYSMFG=1,\"mqtt_cert\",\"mqtt_cert\"\r\n+SYSMFG:\"mqtt_cert\",\"mqtt_cert\",8,3,abc\r\n\r\nOK\r\n")
+            + Escape("AT+SYSFLASH=2,\"mqtt_key\",0,4\r\n+SYSFLASH:4,") + TextEscape.RedactedMarker
+            + Escape("\r\n\r\nOK\r\nAT+SYSFLASH=2,\"mqtt_cert\",0,2\r\n+SYSFLASH:2,ab\r\n\r\nOK\r\n"),
+            shown[M]);
+    }
+
     private static string Escape(string text)
     {
         var sb = new StringBuilder();

@@ -84,6 +84,12 @@ public sealed class TlsCredentials
     /// <summary><c>--client-cert</c> and <c>--client-key</c>.</summary>
     public X509Certificate2? ClientCertificate { get; init; }
 
+    /// <summary>Where <see cref="TrustedCa"/> came from, for messages (<c>--ca</c>, or the flash entry).</summary>
+    public string CaOrigin { get; init; } = "--ca";
+
+    /// <summary>Where <see cref="ClientCertificate"/> came from, for messages.</summary>
+    public string ClientOrigin { get; init; } = "--client-cert";
+
     /// <summary>Loads PEM files as the options give them.</summary>
     public static TlsCredentials Load(PskKey? psk, string? caFile, string? clientCertFile, string? clientKeyFile)
     {

@@ -11,10 +11,14 @@ namespace AtMqtt.Core.Mqtt.Transport;
 /// Opens the broker connection for one scheme, on a socket the link owns: TCP, TLS-PSK, TLS,
 /// WebSocket or WSS layered on it. Owning the socket lets <c>AT+RST</c> cut the connection the way
 /// a power loss would (no DISCONNECT, so the broker publishes the will), whatever the carrier.
+/// The credentials are asked for at the first connection (the flash may refuse them: a TLS
+/// configuration error before any byte is sent) and kept for the reconnections that follow, as a
+/// module loads its certificates at AT+MQTTCONN.
 /// </summary>
-internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, TlsCredentials credentials, long maxMessageBytes, Action<ushort> released, FaultSet? faults = null) : IMqttClientStreamProvider
+internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, Func<TlsCredentials> resolveCredentials, long maxMessageBytes, Action<ushort> released, FaultSet? faults = null) : IMqttClientStreamProvider
 {
     private readonly CancellationTokenSource _aborted = new();
+    private TlsCredentials? _credentials;
     private Socket? _socket;
     private MonitoredStream? _stream;
     private PacketGuard? _guard;
@@ -30,6 +34,7 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
     public async Task<Stream> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
         // Missing credentials are known before any packet is sent.
+        var credentials = _credentials ??= resolveCredentials();
         if (scheme.Carrier == Carrier.TlsPsk && credentials.Psk is null)
         {
             throw new TransportException("Scheme 2 (TLS-PSK) needs a pre-shared key: start the modem with --psk IDENTITY:HEXKEY, --psk-file FILE or ATMQTT_PSK", MqttError.TlsConfigError);

@@ -14,7 +14,7 @@ internal static class X509Tls
     {
         if (scheme.ClientCertificate && credentials.ClientCertificate is null)
         {
-            throw new TransportException($"Scheme {scheme.Number} presents a client certificate, but none is configured (--client-cert, --client-key)", MqttError.TlsConfigError);
+            throw new TransportException($"Scheme {scheme.Number} presents a client certificate, but none is configured (write mqtt_cert and mqtt_key over AT, or start with --client-cert, --client-key)", MqttError.TlsConfigError);
         }
 
         return new SslClientAuthenticationOptions
@@ -31,7 +31,7 @@ internal static class X509Tls
                     return true;
                 }
 
-                var refusal = Check(certificate as X509Certificate2, chain, errors, targetHost, credentials.TrustedCa);
+                var refusal = Check(certificate as X509Certificate2, chain, errors, targetHost, credentials.TrustedCa, credentials.CaOrigin);
                 failure.Value = refusal;
                 return refusal is null;
             },
@@ -59,7 +59,7 @@ internal static class X509Tls
     }
 
     /// <summary>Null when the server's certificate is acceptable, else why not.</summary>
-    internal static TransportException? Check(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors, string targetHost, X509Certificate2Collection? trusted)
+    internal static TransportException? Check(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors, string targetHost, X509Certificate2Collection? trusted, string caOrigin = "--ca")
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
@@ -90,7 +90,7 @@ internal static class X509Tls
         }
 
         return custom.Build(certificate) ? null
-            : new TransportException($"The server's certificate ({certificate.Subject}, issued by {certificate.Issuer}) is not signed by the configured CA: {Describe(custom)}", MqttError.TlsConfigError);
+            : new TransportException($"The server's certificate ({certificate.Subject}, issued by {certificate.Issuer}) is not signed by the configured CA ({caOrigin}): {Describe(custom)}", MqttError.TlsConfigError);
     }
 
     private static string Describe(X509Chain? chain) =>
