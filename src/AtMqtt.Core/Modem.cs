@@ -44,6 +44,10 @@ public sealed partial class Modem : IAsyncDisposable
     private readonly LogThrottle _dataTimeoutLog;
     private readonly LogThrottle _failureLog;
     private readonly LogThrottle _restartLog;
+    private readonly LogThrottle _noticeLog;
+
+    /// <summary>urc-in-prompt: how long a prompt waits at most for the URCs waiting when its OK went out.</summary>
+    private static readonly TimeSpan PromptUrcWait = TimeSpan.FromSeconds(10);
 
     private Task? _pending;
     private string? _pendingName;
@@ -76,6 +80,7 @@ public sealed partial class Modem : IAsyncDisposable
         LongCredentialLog = Throttle(LogLevel.Information, "Long credential set", burst: 5);
         NoWifiLog = Throttle(LogLevel.Warning, "AT+MQTTCONN failed: no Wi-Fi connection");
         FlashLog = Throttle(LogLevel.Information, "Flash changes", burst: 5);
+        _noticeLog = Throttle(LogLevel.Information, "Notices on the log", burst: 5);
         Events = new EventHub(options.TimeProvider);
         Faults = new FaultSet(options.TimeProvider, Events);
         Checks = HostCheckHooks.Create(options, Events);
@@ -87,6 +92,7 @@ public sealed partial class Modem : IAsyncDisposable
         _stateWatch = InstrumentLink();
         Output.Faults = Faults;
         Link.Faults = Faults;
+        Link.Quirks = Quirks;
         Faults.Effects = new FaultEffects(this);
         Faults.ModemCommands = (profile.Name, [.. Commands.All.Select(c => c.Name)]);
         HostCheckHooks.Watch(this);
@@ -357,6 +363,9 @@ public sealed partial class Modem : IAsyncDisposable
     private async ValueTask LineAsync()
     {
         var echo = Echo ? _framer.LineWithTerminator : ReadOnlyMemory<byte>.Empty;
+
+        // busy-while-receiving: decided as the line is taken, before anything else hears of it.
+        bool receiving = Quirks.BusyWhileReceiving && Output.UrcWriting;
         if (Checks.Enabled)
         {
             Checks.Saw(_framer.Line);
@@ -366,9 +375,9 @@ public sealed partial class Modem : IAsyncDisposable
 
         bool answering = TryBeginBusyAnswer();
         bool busy = answering || await StillBusyAsync().ConfigureAwait(false);
-        if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
+        if (busy || receiving || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
-            // A busy fault's "busy p..." is no mistake of the host's.
+            // A busy fault's or a quirk's "busy p..." is no mistake of the host's.
             if (busy && Checks.Enabled)
             {
                 HostCheckHooks.Busy(Checks, _pendingName, _framer.Line);
@@ -440,6 +449,14 @@ public sealed partial class Modem : IAsyncDisposable
                 await UrcInPrompt.WriteAsync(this).ConfigureAwait(false);
                 await Output.WriteAsync(Response.Written[prompt..], ResponseEffect.Open).ConfigureAwait(false);
             }
+            else if (prompt > 0 && Quirks.UrcInPrompt)
+            {
+                // urc-in-prompt (quirk): the OK goes out on its own, then the URCs waiting by then, then the '>'.
+                Batch(echo.Span, Response.Written.Span[..prompt]);
+                await FlushBatchAsync(ResponseEffect.Open).ConfigureAwait(false);
+                await LetWaitingUrcsInAsync().ConfigureAwait(false);
+                await Output.WriteAsync(Response.Written[prompt..], ResponseEffect.Open).ConfigureAwait(false);
+            }
             else
             {
                 Batch(echo.Span, Response.Written.Span);
@@ -451,6 +468,52 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         Batch(echo.Span, Response.Written.Span);
+    }
+
+    /// <summary>
+    /// urc-in-prompt (quirk): the URCs waiting in the queue now go out, though the prompt's response is
+    /// open (one write of the queue's); nothing is waited for when none waits. The wait ends when they
+    /// went out, when the queue has nothing left to write (a line of a link since cleared is dropped, not
+    /// written), or after <see cref="PromptUrcWait"/> (an acknowledgement the broker holds up).
+    /// </summary>
+    private async ValueTask LetWaitingUrcsInAsync()
+    {
+        if (Urcs.Pending == 0)
+        {
+            return;
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        limit.CancelAfter(PromptUrcWait);
+        try
+        {
+            var giveUp = Task.WhenAny(Urcs.WhenIdle(), Task.Delay(Timeout.Infinite, limit.Token));
+            await Output.AdmitOneUrcAsync(giveUp).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Ends the delay, so that nothing of this prompt outlives it.
+            await limit.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// ESP-AT's prompt information (<c>ALREADY SUBSCRIBE</c>, <c>NO UNSUBSCRIBE</c>): a line of the
+    /// response; with subscribe-log-only a line of the module's log UART only (the program's log), as
+    /// the v2.1-era firmware of ESP-AT issue #453 printed it.
+    /// </summary>
+    internal void Notice(string line)
+    {
+        if (!Quirks.SubscribeLogOnly)
+        {
+            Response.Line(line);
+            return;
+        }
+
+        if (_noticeLog.ShouldLog())
+        {
+            _log.LogInformation("{Notice} (on the log only: subscribe-log-only)", line);
+        }
     }
 
     private void Batch(ReadOnlySpan<byte> echo, ReadOnlySpan<byte> response)
@@ -590,9 +653,10 @@ public sealed partial class Modem : IAsyncDisposable
 
     private async ValueTask OverflowAsync()
     {
+        bool receiving = Quirks.BusyWhileReceiving && Output.UrcWriting;
         bool answering = TryBeginBusyAnswer();
         bool busy = answering || await StillBusyAsync().ConfigureAwait(false);
-        if (busy || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
+        if (busy || receiving || (Faults.Any && Faults.Find(FaultKinds.Busy) is not null))
         {
             if (busy && Checks.Enabled)
             {

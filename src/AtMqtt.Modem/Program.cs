@@ -24,7 +24,7 @@ var embeddedBroker = OptionalValueInt(
 var dialect = Choice("--dialect", "Command dialect: seed (default, the bk7238 profile) or esp-at (the esp-at-5.0 profile).", "seed", "seed", "esp-at");
 var profile = Choice(
     "--profile", "The module and firmware release (docs/profiles.md); sets the dialect. Default: the one --dialect stands for.", "", [.. Profile.Names]);
-var quirk = Many("--quirk", "NAME[=VALUE]", $"Behave as the real module misbehaves (repeatable; docs/profiles.md): {string.Join("; ", Quirks.Known.Select(k => $"{k.Name} {k.Help}"))}.");
+var quirk = Many("--quirk", "NAME[=VALUE]", $"Behave as the real module misbehaves (repeatable; docs/quirks.md): {string.Join("; ", Quirks.Known.Select(k => $"{k.Name} {k.Help}"))}.");
 
 // A data phase's deadline is a Timer: a day is far below its limit (about 49 days).
 var dataTimeout = Int("--data-timeout", "S", "Seconds a '>' data phase waits for the next byte; 0 waits forever.", 10, 0, 86_400);
@@ -258,8 +258,8 @@ root.SetAction(async (parse, cancellationToken) =>
                 var info = new ProgramInfo(
                     options.Version,
                     options.Dialect.Name,
-                    chosen.Profile.Name,
-                    Quirks.Merge(chosen.Profile.DefaultQuirks, chosen.Quirks).Names(),
+                    modem.Profile.Name,
+                    modem.Quirks.Names(),
                     channel.Info(listener),
                     broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
                     Environment.ProcessId);

@@ -15,6 +15,12 @@ public sealed record InProcessAtMqttModemOptions
     /// <summary><c>seed</c> or <c>esp-at</c>: a shorthand for <see cref="ModemOptions.Dialect"/> when <see cref="Modem"/> is unset.</summary>
     public string? Dialect { get; init; }
 
+    /// <summary>
+    /// <c>--quirk</c> values (<c>split-subrecv=512</c>, <c>urc-in-prompt</c>...; docs/quirks.md): a shorthand for
+    /// <see cref="ModemOptions.Quirks"/> when <see cref="Modem"/> is unset. A bad one throws <see cref="ArgumentException"/>.
+    /// </summary>
+    public IReadOnlyList<string> Quirks { get; init; } = [];
+
     /// <summary>A broker of the test's: none is started then, and the harness's MQTT clients use this one.</summary>
     public BrokerEndpoint? Broker { get; init; }
 
@@ -81,6 +87,8 @@ public sealed class InProcessAtMqttModem : IAtMqttModem
             Dialect = options.Dialect is { } name
                 ? Dialect.FromName(name) ?? throw new ArgumentException($"unknown dialect '{name}'; seed or esp-at", nameof(options))
                 : Dialect.Seed,
+            Quirks = AtMqtt.Core.Profiles.Quirks.Parse(options.Quirks, AtMqtt.Core.Profiles.Quirks.None, out string? quirkError)
+                ?? throw new ArgumentException(quirkError, nameof(options)),
             DataTimeout = TimeSpan.FromSeconds(5),
         };
         InProcessBroker? broker = options.Broker is null && options.EmbeddedBroker ? await InProcessBroker.StartAsync().ConfigureAwait(false) : null;

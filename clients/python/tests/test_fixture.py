@@ -168,6 +168,45 @@ def test_the_marker_chooses_a_tcp_channel_and_adds_options(atmqtt: Modem) -> Non
         host.close()
 
 
+@pytest.mark.atmqtt(channel="tcp", quirks=["conn-fail-state", "no-mqtt"])
+def test_the_marker_asks_for_quirks(atmqtt: Modem) -> None:
+    assert atmqtt.args[-4:] == ["--quirk", "conn-fail-state", "--quirk", "no-mqtt"]
+    # As --quirk writes them, in the program's order.
+    assert atmqtt.info["quirks"] == ["no-mqtt", "conn-fail-state"]
+    assert atmqtt.state()["quirks"] == ["no-mqtt", "conn-fail-state"]
+    host = open_host(atmqtt)
+    try:
+        assert host.command('AT+MQTTUSERCFG=0,1,"q","","",0,0,""', final=b"ERROR\r\n") == b"\r\nERROR\r\n"
+    finally:
+        host.close()
+
+
+def test_quirks_from_the_ini_and_the_command_line_add_up(
+    pytester: pytest.Pytester, inner_args: Callable[..., List[str]]
+) -> None:
+    pytester.makeini("[pytest]\natmqtt_channel = tcp\natmqtt_quirks = split-subrecv=512 urc-in-prompt\n")
+    pytester.makepyfile(
+        """
+import pytest
+
+def test_inner(atmqtt):
+    assert atmqtt.info["quirks"] == ["split-subrecv=512", "urc-in-prompt", "subscribe-log-only"]
+
+@pytest.mark.atmqtt(quirks=["busy-while-receiving"])
+def test_marked(atmqtt):
+    assert atmqtt.info["quirks"] == ["split-subrecv=512", "urc-in-prompt", "busy-while-receiving", "subscribe-log-only"]
+
+@pytest.mark.atmqtt(quirks="no-mqtt")
+def test_a_string(atmqtt):
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess(*inner_args("--atmqtt-quirk", "subscribe-log-only"), timeout=120)
+
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*the atmqtt marker's quirks is a list of names, not the string 'no-mqtt'*"])
+
+
 def test_ini_options_and_a_given_broker(
     atmqtt: Modem, pytester: pytest.Pytester, inner_args: Callable[..., List[str]]
 ) -> None:
@@ -248,6 +287,16 @@ def test_a_bad_channel_or_broker_is_refused_before_anything_starts() -> None:
     for args in (["--log-level", "Warning"], ["--log-level=None"]):
         with pytest.raises(AtMqttError, match="hides the line the plugin reads the control address from"):
             Modem.start(args=args)
+    with pytest.raises(AtMqttError, match="quirks is a list of names, not the string 'no-mqtt'"):
+        Modem.start(quirks="no-mqtt")
+
+
+def test_a_bad_quirk_is_the_programs_usage_error_naming_the_choices() -> None:
+    with pytest.raises(AtMqttError) as raised:
+        Modem.start(quirks=["lazy"])
+
+    assert "atmqtt exited with code 2 before its control API was up" in str(raised.value)
+    assert "--quirk: 'lazy' is not one of split-subrecv, urc-in-prompt" in str(raised.value)
 
 
 def test_a_program_that_exits_at_start_is_an_error_with_its_log() -> None:

@@ -52,7 +52,7 @@ internal static class MqttSubscribe
                 m.Response.Ok();
                 break;
             case MqttLink.SubscribeOutcome.AlreadySubscribed:
-                m.Response.Line("ALREADY SUBSCRIBE"u8);
+                m.Notice("ALREADY SUBSCRIBE");
                 m.Response.Ok();
                 break;
             default:

@@ -29,7 +29,7 @@ internal static class MqttUnsubscribe
                 m.Response.Ok();
                 break;
             case MqttLink.UnsubscribeOutcome.NotSubscribed:
-                m.Response.Line("NO UNSUBSCRIBE"u8);
+                m.Notice("NO UNSUBSCRIBE");
                 m.Response.Ok();
                 break;
             default:

@@ -131,6 +131,9 @@ public sealed class MqttLink : IAsyncDisposable
     /// <summary>The modem's faults: publish-fail here, the network faults in the transport.</summary>
     internal FaultSet? Faults { get; set; }
 
+    /// <summary>The modem's quirks: split-subrecv and conn-fail-state act here.</summary>
+    internal Profiles.Quirks Quirks { get; set; } = Profiles.Quirks.None;
+
     public UserConfig? User { get; private set; }
 
     public ConnectionConfig? Connection { get; private set; }
@@ -199,6 +202,11 @@ public sealed class MqttLink : IAsyncDisposable
                 if (_phase == Phase.Connected)
                 {
                     return _subscriptions.Count > 0 ? 6 : _unsubscribedToEmpty ? 5 : 4;
+                }
+
+                if (_phase == Phase.Failed && Quirks.ConnFailState)
+                {
+                    return 2;
                 }
 
                 if (_phase != Phase.Idle)
@@ -377,6 +385,14 @@ public sealed class MqttLink : IAsyncDisposable
     {
         var user = User;
         var target = Target;
+        if (Quirks.ConnFailState && PhaseName == "failed")
+        {
+            // conn-fail-state: a failed attempt leaves state 2 and empty fields behind (ESP-AT issue #427).
+            return _dialect.QuotedPortAndPath
+                ? $"+MQTTCONN:0,{StateText},{user?.Scheme ?? 0},\"\",\"\",\"\",0"
+                : $"+MQTTCONN:0,{StateText},{user?.Scheme ?? 0},\"\",0,0";
+        }
+
         int scheme = user?.Scheme ?? 0;
         string host = target?.Host ?? "";
         int port = target?.Port ?? 0;
@@ -709,6 +725,26 @@ public sealed class MqttLink : IAsyncDisposable
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var message = e.ApplicationMessage;
+        int topicBytes = Encoding.UTF8.GetByteCount(message.Topic);
+        int payloadLength = checked((int)message.Payload.Length);
+        int qos = (int)message.QualityOfServiceLevel;
+        var pieces = Pieces(topicBytes, payloadLength, qos);
+        if (pieces.FirstData < 0)
+        {
+            // split-subrecv: esp-mqtt's buffer cannot even hold the PUBLISH's header, and it drops the
+            // connection ("message is too big, insufficient buffer size"); unacknowledged, so a broker
+            // that keeps the session delivers it again.
+            e.AutoAcknowledge = false;
+            _urcs.CountTooLarge();
+            if (_connectionLog.ShouldLog())
+            {
+                _log.LogWarning("A message on a topic of {TopicBytes} bytes does not fit split-subrecv's buffer of {Buffer} bytes with its header: connection closed, as ESP-AT closes it", topicBytes, Quirks.SplitSubrecvBytes);
+            }
+
+            Cut("split-subrecv: the topic does not fit the buffer");
+            return Task.CompletedTask;
+        }
+
         InboundAck? ack = null;
         if (message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
         {
@@ -725,33 +761,92 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         // Redeliveries of a QoS 2 message the host has are not counted again.
-        Counters?.Receive((int)message.QualityOfServiceLevel);
-        var payload = message.Payload;
-        int topicBytes = Encoding.UTF8.GetByteCount(message.Topic);
-        int payloadLength = checked((int)payload.Length);
-        Span<byte> digits = stackalloc byte[11];
-        payloadLength.TryFormat(digits, out int digitCount, default, CultureInfo.InvariantCulture);
+        Counters?.Receive(qos);
 
-        // +MQTTSUBRECV:0,"<topic>",<length>,<payload>\r\n, the payload raw and whole.
+        // +MQTTSUBRECV:0,"<topic>",<length>,<payload>\r\n, the payload raw; with split-subrecv one such
+        // line per piece, all in one buffer: the message is queued, written and acknowledged as one.
         var prefix = "+MQTTSUBRECV:0,\""u8;
-        int length = prefix.Length + topicBytes + 2 + digitCount + 1 + payloadLength + 2;
+        int count = pieces.Count(payloadLength);
+        int length = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int piece = pieces.Length(i, payloadLength);
+            length += prefix.Length + topicBytes + 2 + Digits(piece) + 1 + piece + 2;
+        }
+
         var line = ArrayPool<byte>.Shared.Rent(length);
         var span = line.AsSpan(0, length);
-        prefix.CopyTo(span);
-        int n = prefix.Length;
-        n += Encoding.UTF8.GetBytes(message.Topic, span[n..]);
-        span[n++] = (byte)'"';
-        span[n++] = (byte)',';
-        digits[..digitCount].CopyTo(span[n..]);
-        n += digitCount;
-        span[n++] = (byte)',';
-        payload.CopyTo(span[n..]);
-        n += payloadLength;
-        span[n++] = (byte)'\r';
-        span[n] = (byte)'\n';
+        var payload = message.Payload;
+        int n = 0;
+        for (int i = 0, offset = 0; i < count; i++)
+        {
+            int piece = pieces.Length(i, payloadLength);
+            prefix.CopyTo(span[n..]);
+            n += prefix.Length;
+            n += Encoding.UTF8.GetBytes(message.Topic, span[n..]);
+            span[n++] = (byte)'"';
+            span[n++] = (byte)',';
+            piece.TryFormat(span[n..], out int digitCount, default, CultureInfo.InvariantCulture);
+            n += digitCount;
+            span[n++] = (byte)',';
+            payload.Slice(offset, piece).CopyTo(span[n..]);
+            n += piece;
+            offset += piece;
+            span[n++] = (byte)'\r';
+            span[n++] = (byte)'\n';
+        }
 
         _urcs.EnqueueMessage(line, length, ack);
         return Task.CompletedTask;
+    }
+
+    private static int Digits(int value)
+    {
+        int digits = 1;
+        for (; value >= 10; value /= 10)
+        {
+            digits++;
+        }
+
+        return digits;
+    }
+
+    /// <summary>
+    /// How a message of <paramref name="payloadLength"/> bytes is cut: whole, or with split-subrecv as
+    /// esp-mqtt fills its buffer of B bytes (<c>mqtt_message_receive</c>, <c>deliver_publish</c>): the first
+    /// piece is what the buffer holds after the PUBLISH's header (fixed header, topic length, topic, packet
+    /// identifier for QoS 1 and 2), every later piece up to B bytes. A packet of at most B bytes is whole.
+    /// </summary>
+    private SplitPieces Pieces(int topicBytes, int payloadLength, int qos)
+    {
+        if (Quirks.SplitSubrecvBytes is not { } buffer)
+        {
+            return SplitPieces.Whole;
+        }
+
+        int remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadLength;
+        int fixedHeader = 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4);
+        if (fixedHeader + remaining <= buffer)
+        {
+            return SplitPieces.Whole;
+        }
+
+        // A header that exactly fills the buffer leaves an empty first piece; a longer one does not fit.
+        int header = fixedHeader + remaining - payloadLength;
+        return new SplitPieces(header > buffer ? -1 : buffer - header, buffer);
+    }
+
+    /// <summary>A message's pieces: the first holds <see cref="FirstData"/> bytes, the others up to <see cref="Rest"/>; -1: does not fit.</summary>
+    private readonly record struct SplitPieces(int FirstData, int Rest)
+    {
+        public static readonly SplitPieces Whole = new(int.MaxValue, int.MaxValue);
+
+        public int Count(int payloadLength) =>
+            payloadLength <= FirstData ? 1 : 1 + (int)(((long)payloadLength - FirstData + Rest - 1) / Rest);
+
+        public int Length(int index, int payloadLength) => index == 0
+            ? Math.Min(payloadLength, FirstData)
+            : (int)Math.Min(Rest, (long)payloadLength - FirstData - ((long)(index - 1) * Rest));
     }
 
     /// <summary>A QoS 2 message: false when it is the broker's redelivery of one the host already has or will have.</summary>

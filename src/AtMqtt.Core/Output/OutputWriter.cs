@@ -26,8 +26,12 @@ public sealed class OutputWriter
     private bool _responseOpen;
     private bool _urcWaiting;
 
-    // urc-in-prompt: the next URC may go out although a response is open, and this completes once it has.
-    private TaskCompletionSource? _admitOne;
+    // urc-in-prompt: the next URC may go out although a response is open, and this completes once it has
+    // (true), or once no host can take it (false).
+    private TaskCompletionSource<bool>? _admitOne;
+
+    // From the start of a URC's write until its flush completed (busy-while-receiving).
+    private volatile bool _urcWriting;
 
     // The last byte written was a CR: the end of an echo whose LF may still be on its way.
     private bool _endsInCr;
@@ -38,6 +42,12 @@ public sealed class OutputWriter
 
     /// <summary>The modem's faults: uart-noise on the bytes to the host.</summary>
     internal FaultSet? Faults { get; set; }
+
+    /// <summary>
+    /// True from the start of a URC's write until its flush completed: on a paced line (<c>--baud</c>, a
+    /// serial port, slow-host-link) for as long as the line takes to carry it (busy-while-receiving).
+    /// </summary>
+    public bool UrcWriting => _urcWriting;
 
     /// <summary>True while a host is attached.</summary>
     public bool HasHost => Volatile.Read(ref _host) is not null;
@@ -99,6 +109,10 @@ public sealed class OutputWriter
         if (ReferenceEquals(_host, host))
         {
             _host = null;
+
+            // A prompt waiting to let a URC out would wait for nothing.
+            _admitOne?.TrySetResult(false);
+            _admitOne = null;
         }
 
         _mutex.Release();
@@ -174,10 +188,22 @@ public sealed class OutputWriter
                 {
                     beforeWrite?.Invoke();
                     beforeWrite = null;
-                    if (await WriteLockedAsync(urc, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false))
+                    bool written;
+                    _urcWriting = true;
+                    try
                     {
-                        _admitOne?.TrySetResult();
-                        _admitOne = null;
+                        written = await WriteLockedAsync(urc, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _urcWriting = false;
+                    }
+
+                    // Admitted into a prompt or not, the admission is over: the URC went out, or the host is gone.
+                    _admitOne?.TrySetResult(written);
+                    _admitOne = null;
+                    if (written)
+                    {
                         return;
                     }
                 }
@@ -198,12 +224,23 @@ public sealed class OutputWriter
     /// urc-in-prompt: lets the next queued URC out although a response is open (between <c>OK</c> and
     /// <c>&gt;</c>); true once it went out, false if none did within <paramref name="wait"/>.
     /// </summary>
-    internal async Task<bool> AdmitOneUrcAsync(TimeSpan wait)
+    internal Task<bool> AdmitOneUrcAsync(TimeSpan wait) => AdmitOneUrcAsync(Task.Delay(wait));
+
+    /// <summary>
+    /// urc-in-prompt: lets the next queued URC out although a response is open; true once it went out,
+    /// false once <paramref name="giveUp"/> completed first or no host could take it.
+    /// </summary>
+    internal async Task<bool> AdmitOneUrcAsync(Task giveUp)
     {
-        var admitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var admitted = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _mutex.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_host is null)
+            {
+                return false;
+            }
+
             _admitOne = admitted;
             _urcWaiting = true;
             Signal();
@@ -213,14 +250,18 @@ public sealed class OutputWriter
             _mutex.Release();
         }
 
-        if (await Task.WhenAny(admitted.Task, Task.Delay(wait)).ConfigureAwait(false) == admitted.Task)
+        if (await Task.WhenAny(admitted.Task, giveUp).ConfigureAwait(false) == admitted.Task)
         {
-            return true;
+            return admitted.Task.Result;
         }
 
         await _mutex.WaitAsync().ConfigureAwait(false);
-        bool took = admitted.Task.IsCompleted;
-        _admitOne = null;
+        bool took = admitted.Task.IsCompleted && admitted.Task.Result;
+        if (ReferenceEquals(_admitOne, admitted))
+        {
+            _admitOne = null;
+        }
+
         _mutex.Release();
         return took;
     }

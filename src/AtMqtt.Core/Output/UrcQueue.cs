@@ -27,6 +27,9 @@ public sealed class UrcQueue : IDisposable
 
     private int _qos0Queued;
     private int _pending;
+
+    // Completes when no line waits any more (urc-in-prompt waits for the lines waiting at a prompt).
+    private TaskCompletionSource? _idle;
     private int _unacknowledged;
     private int _generation;
     private long _qos0Dropped;
@@ -106,6 +109,25 @@ public sealed class UrcQueue : IDisposable
 
         Add(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
         return true;
+    }
+
+    /// <summary>Completes once no line waits for the host: at once when none does.</summary>
+    internal Task WhenIdle()
+    {
+        var idle = Volatile.Read(ref _idle);
+        if (idle is null || idle.Task.IsCompleted)
+        {
+            var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            idle = Interlocked.CompareExchange(ref _idle, fresh, idle) == idle ? fresh : Volatile.Read(ref _idle)!;
+        }
+
+        // After the store: a release that missed it left Pending at zero for this check to see.
+        if (Pending == 0)
+        {
+            idle.TrySetResult();
+        }
+
+        return idle.Task;
     }
 
     /// <summary>Forgets the link's queued lines (AT+MQTTCLEAN, AT+RST): they belong to a link that is gone.</summary>
@@ -200,7 +222,11 @@ public sealed class UrcQueue : IDisposable
 
     private void Release(in Item item)
     {
-        Interlocked.Decrement(ref _pending);
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            Volatile.Read(ref _idle)?.TrySetResult();
+        }
+
         if (item.CountsAsQos0)
         {
             Interlocked.Decrement(ref _qos0Queued);

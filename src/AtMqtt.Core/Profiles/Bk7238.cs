@@ -11,7 +11,6 @@ internal static class Bk7238
     public static Profile Create() => new()
     {
         Name = Name,
-        Description = "Beken BK7238 AT firmware as its MQTT page (the seed) documents it.",
         Dialect = Dialect.Seed,
         Commands = new CommandTable(
         [

@@ -11,7 +11,6 @@ internal static class EspAt22
     public static Profile Create(int maxPubRaw) => new()
     {
         Name = Name,
-        Description = "ESP-AT v2.2.0.0 (ESP32, ESP32-C3): AT+MQTTCLIENTID/USERNAME/PASSWORD, no LONG*/ALPN/SNI, lwt_msg 64.",
         Dialect = Dialect.EspAt(maxPubRaw) with { LwtMessageMaxBytes = 64, TimeoutParameter = false },
         Commands = new CommandTable(
         [

@@ -11,7 +11,6 @@ internal static class EspAt32
     public static Profile Create(int maxPubRaw) => new()
     {
         Name = Name,
-        Description = "ESP-AT v3.2.0.0 (ESP32): LONG* and ALPN, no SNI, lwt_msg 64.",
         Dialect = Dialect.EspAt(maxPubRaw) with { LwtMessageMaxBytes = 64, TimeoutParameter = false },
         Commands = new CommandTable(
         [

@@ -11,7 +11,6 @@ internal static class EspAt41
     public static Profile Create(int maxPubRaw) => new()
     {
         Name = Name,
-        Description = "ESP-AT v4.1.1.0 (ESP32): LONG*, ALPN, SNI, lwt_msg 128; no timeout_ms.",
         Dialect = Dialect.EspAt(maxPubRaw) with { TimeoutParameter = false },
         Commands = new CommandTable(
         [

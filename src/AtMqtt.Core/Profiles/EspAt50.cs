@@ -11,7 +11,6 @@ internal static class EspAt50
     public static Profile Create(int maxPubRaw) => new()
     {
         Name = Name,
-        Description = "ESP-AT v5.0.0.0 (ESP32), the newest release: every command, timeout_ms.",
         Dialect = Dialect.EspAt(maxPubRaw),
         Commands = new CommandTable(
         [

@@ -13,9 +13,6 @@ public sealed record Profile
 {
     public required string Name { get; init; }
 
-    /// <summary>One line for <c>--help</c>, docs and <c>GET /api/info</c>: the module and release.</summary>
-    public required string Description { get; init; }
-
     public required Dialect Dialect { get; init; }
 
     public required CommandTable Commands { get; init; }

@@ -26,10 +26,27 @@ public sealed record Quirks
     /// <summary>no-mqtt: a firmware built without MQTT; every AT+MQTT* command is unknown (ERROR).</summary>
     public bool NoMqtt { get; init; }
 
+    /// <summary>
+    /// subscribe-log-only: <c>ALREADY SUBSCRIBE</c> and <c>NO UNSUBSCRIBE</c> go to the module's log UART (the
+    /// program's log), and the command port shows only <c>OK</c> (ESP-AT issue #453).
+    /// </summary>
+    public bool SubscribeLogOnly { get; init; }
+
+    /// <summary>
+    /// conn-fail-state: after a failed AT+MQTTCONN, AT+MQTTCONN? shows state 2 with the host, port and path
+    /// empty and reconnect 0 (<c>+MQTTCONN:0,2,1,"","","",0</c>, ESP-AT issue #427).
+    /// </summary>
+    public bool ConnFailState { get; init; }
+
     /// <summary>Every quirk name <c>--quirk</c> accepts, with what it takes.</summary>
     public static IReadOnlyList<(string Name, string Help)> Known { get; } =
     [
+        ("split-subrecv", "[=BYTES] a message over BYTES (default 1024, MQTT header included) arrives as several +MQTTSUBRECV lines"),
+        ("urc-in-prompt", "a queued URC may come between OK and > (ESP-AT issue #539)"),
+        ("busy-while-receiving", "a line that arrives while a URC is being written gets busy p..."),
         ("no-mqtt", "the firmware has no MQTT: every AT+MQTT* command answers ERROR"),
+        ("subscribe-log-only", "ALREADY SUBSCRIBE and NO UNSUBSCRIBE go to the log, the host sees only OK (ESP-AT issue #453)"),
+        ("conn-fail-state", "after a failed AT+MQTTCONN, AT+MQTTCONN? shows state 2 with empty host, port and path (ESP-AT issue #427)"),
     ];
 
     /// <summary>Parses <c>--quirk</c> values onto <paramref name="start"/> (a profile's defaults); null and an error naming the value when one is wrong.</summary>
@@ -43,9 +60,30 @@ public sealed record Quirks
             string? value = eq < 0 ? null : spec[(eq + 1)..];
             switch (name)
             {
-                // split-subrecv, urc-in-prompt and busy-while-receiving are accepted once the engine does them (issue 16).
+                case "split-subrecv":
+                    int bytes = DefaultSplitBytes;
+                    if (value is not null && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out bytes) || bytes < 64 || bytes > 1 << 20))
+                    {
+                        error = $"--quirk split-subrecv={value}: BYTES must be a whole number from 64 to 1048576.";
+                        return null;
+                    }
+
+                    q = q with { SplitSubrecvBytes = bytes };
+                    continue;
+                case "urc-in-prompt":
+                    q = q with { UrcInPrompt = true };
+                    break;
+                case "busy-while-receiving":
+                    q = q with { BusyWhileReceiving = true };
+                    break;
                 case "no-mqtt":
                     q = q with { NoMqtt = true };
+                    break;
+                case "subscribe-log-only":
+                    q = q with { SubscribeLogOnly = true };
+                    break;
+                case "conn-fail-state":
+                    q = q with { ConnFailState = true };
                     break;
                 default:
                     error = $"--quirk: '{spec}' is not one of {string.Join(", ", Known.Select(k => k.Name))}.";
@@ -70,6 +108,8 @@ public sealed record Quirks
         UrcInPrompt = profile.UrcInPrompt || asked.UrcInPrompt,
         BusyWhileReceiving = profile.BusyWhileReceiving || asked.BusyWhileReceiving,
         NoMqtt = profile.NoMqtt || asked.NoMqtt,
+        SubscribeLogOnly = profile.SubscribeLogOnly || asked.SubscribeLogOnly,
+        ConnFailState = profile.ConnFailState || asked.ConnFailState,
     };
 
     /// <summary>The quirks that are on, as <c>--quirk</c> writes them (logs, <c>GET /api/info</c>, the snapshot).</summary>
@@ -94,6 +134,16 @@ public sealed record Quirks
         if (NoMqtt)
         {
             names.Add("no-mqtt");
+        }
+
+        if (SubscribeLogOnly)
+        {
+            names.Add("subscribe-log-only");
+        }
+
+        if (ConnFailState)
+        {
+            names.Add("conn-fail-state");
         }
 
         return names;

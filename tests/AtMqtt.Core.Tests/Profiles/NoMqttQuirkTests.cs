@@ -50,7 +50,7 @@ public sealed class NoMqttQuirkTests
 
     [Theory]
     [InlineData("no-mqtt", true, null)]
-    [InlineData("split-subrecv", false, "--quirk: 'split-subrecv' is not one of no-mqtt.")]
+    [InlineData("lazy", false, "--quirk: 'lazy' is not one of split-subrecv, urc-in-prompt, busy-while-receiving, no-mqtt, subscribe-log-only, conn-fail-state.")]
     [InlineData("no-mqtt=1", false, "--quirk no-mqtt takes no value.")]
     public void Parse_accepts_only_what_the_engine_does(string spec, bool ok, string? error)
     {

@@ -170,14 +170,18 @@ class Modem:
         broker: Optional[Union[str, Tuple[str, int]]] = None,
         args: Sequence[str] = (),
         start_timeout: float = START_TIMEOUT,
+        quirks: Sequence[str] = (),
     ) -> "Modem":
         """Starts `atmqtt` with the host channel ``channel`` ("pty" or "tcp"), its embedded broker on a
-        free port unless ``broker`` ("host:port") is given, the control API on a free loopback port and
-        ``args`` added; returns once the event stream is being watched (nothing the host does is missed).
+        free port unless ``broker`` ("host:port") is given, the control API on a free loopback port,
+        ``args`` added and a ``--quirk`` for each of ``quirks`` (docs/quirks.md); returns once the event
+        stream is being watched (nothing the host does is missed).
         """
         if channel not in ("pty", "tcp"):
             raise AtMqttError(f"channel must be 'pty' or 'tcp', not {channel!r}")
-        args = list(args)
+        if isinstance(quirks, str):
+            raise AtMqttError(f"quirks is a list of names, not the string {quirks!r}")
+        args = [*args, *(arg for quirk in quirks for arg in ("--quirk", quirk))]
         for i, arg in enumerate(args):
             level = args[i + 1] if arg == "--log-level" and i + 1 < len(args) else None
             if arg.startswith(("--log-level=", "--log-level:")):

@@ -35,14 +35,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("atmqtt_program", "the atmqtt program to run (after --atmqtt-program and $ATMQTT)")
     parser.addini("atmqtt_channel", "pty (default) or tcp")
     parser.addini("atmqtt_broker", "HOST:PORT of a broker to use instead of the embedded one")
+    group.addoption(
+        "--atmqtt-quirk",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="a real module's misbehaviour the modem shows (repeatable; docs/quirks.md), e.g. split-subrecv=512",
+    )
     parser.addini("atmqtt_args", "more atmqtt options, e.g. --dialect esp-at --require-wifi", type="args")
+    parser.addini("atmqtt_quirks", "quirks the modem shows, e.g. split-subrecv=512 urc-in-prompt", type="args")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "atmqtt(channel='pty'|'tcp', broker='HOST:PORT'|'embedded', args=[...]): how the atmqtt fixture "
-        "starts the program for this test (args are added to the atmqtt_args ini option)",
+        "atmqtt(channel='pty'|'tcp', broker='HOST:PORT'|'embedded', args=[...], quirks=[...]): how the atmqtt "
+        "fixture starts the program for this test (args and quirks are added to the ini options' and quirks to "
+        "--atmqtt-quirk's)",
     )
 
 
@@ -62,9 +71,13 @@ def atmqtt(request: pytest.FixtureRequest) -> Iterator[Modem]:
     if broker == "embedded":
         broker = None
     args = [*config.getini("atmqtt_args"), *(marker.kwargs.get("args", ()) if marker else ())]
+    marked_quirks = marker.kwargs.get("quirks", ()) if marker else ()
+    if isinstance(marked_quirks, str):
+        raise AtMqttError(f"the atmqtt marker's quirks is a list of names, not the string {marked_quirks!r}")
+    quirks = [*config.getini("atmqtt_quirks"), *config.getoption("atmqtt_quirk"), *marked_quirks]
     program = find_program(config.getoption("atmqtt_program"), config.getini("atmqtt_program") or None)
 
-    modem = Modem.start(program=program, channel=channel, broker=broker, args=args)
+    modem = Modem.start(program=program, channel=channel, broker=broker, args=args, quirks=quirks)
     request.node.stash[_MODEM] = modem
     try:
         yield modem
