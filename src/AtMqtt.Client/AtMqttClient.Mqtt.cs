@@ -67,7 +67,8 @@ public sealed partial class AtMqttClient
     /// <summary>
     /// <c>AT+MQTTUSERCFG</c>: scheme, client ID, credentials, certificate slots and path. A client ID, user
     /// name or password that is too long for the command line or the module's field (or holds CR, LF or NUL)
-    /// follows with <c>AT+MQTTLONGCLIENTID</c> / <c>AT+MQTTLONGUSERNAME</c> / <c>AT+MQTTLONGPASSWORD</c>.
+    /// follows with <c>AT+MQTTLONGCLIENTID</c> / <c>AT+MQTTLONGUSERNAME</c> / <c>AT+MQTTLONGPASSWORD</c>, or on
+    /// a module without them (ESP-AT v2.x) with <c>AT+MQTTCLIENTID</c> / <c>AT+MQTTUSERNAME</c> / <c>AT+MQTTPASSWORD</c>.
     /// </summary>
     /// <param name="user">The user configuration.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
@@ -130,13 +131,7 @@ public sealed partial class AtMqttClient
         await ExecuteAsync(line, AttemptMode.Normal, _options.CommandTimeout, default, cancellationToken).ConfigureAwait(false);
         foreach (var f in fields.Where(f => f.Long))
         {
-            var command = new AtLine(f.Command).Int(0).Int(f.Value.Length);
-            if (f.Secret)
-            {
-                command.SecretData(f.Value);
-            }
-
-            await ExecuteAsync(command, AttemptMode.Prompt, _options.CommandTimeout, f.Value, cancellationToken).ConfigureAwait(false);
+            await SetLongValueAsync(f, cancellationToken).ConfigureAwait(false);
         }
 
         lock (_gate)
@@ -146,6 +141,51 @@ public sealed partial class AtMqttClient
             _sessionAlpn = null;
             _sessionSni = null;
         }
+    }
+
+    /// <summary>
+    /// A value USERCFG could not carry: its LONG command, or on a module without them (ESP-AT v2.x, which
+    /// answers "unknown command") that release's <c>AT+MQTTCLIENTID</c> / <c>USERNAME</c> / <c>PASSWORD</c>,
+    /// whose value must fit one command line.
+    /// </summary>
+    private async Task SetLongValueAsync(LongField f, CancellationToken cancellationToken)
+    {
+        if (!_noLongCommands)
+        {
+            var command = new AtLine(f.Command).Int(0).Int(f.Value.Length);
+            if (f.Secret)
+            {
+                command.SecretData(f.Value);
+            }
+
+            try
+            {
+                await ExecuteAsync(command, AttemptMode.Prompt, _options.CommandTimeout, f.Value, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AtCommandException e) when (e.ErrorCode is null || e.ErrorCode.Value.Category == AtErrorCategory.UnsupportedCommand)
+            {
+                // After USERCFG's OK nothing else makes a LONG command with a valid length fail at once.
+                _noLongCommands = true;
+            }
+        }
+
+        var line = new AtLine(f.Setter).Int(0);
+        if (f.Secret)
+        {
+            line.Secret(f.Value);
+        }
+        else
+        {
+            line.Quoted(f.Value);
+        }
+
+        if (!AtLine.FitsInLine(f.Value) || line.Length > AtLine.MaxBytes)
+        {
+            throw new ArgumentException($"This module has no {f.Command}, and {f.Setter} takes a value that fits one {AtLine.MaxBytes}-byte command line without CR, LF or NUL; this one is {f.Value.Length} bytes.", "user");
+        }
+
+        await ExecuteAsync(line, AttemptMode.Normal, _options.CommandTimeout, default, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><c>AT+MQTTCONNCFG</c>: keep-alive, clean session and will. Must follow <see cref="ConfigureUserAsync"/>.</summary>
@@ -602,6 +642,9 @@ public sealed partial class AtMqttClient
         public bool Secret { get; } = secret;
 
         public string Command { get; } = command;
+
+        /// <summary>ESP-AT v2.x's setter of the same value: <c>AT+MQTTCLIENTID</c> for <c>AT+MQTTLONGCLIENTID</c>.</summary>
+        public string Setter { get; } = command.Replace("LONG", "", StringComparison.Ordinal);
 
         public byte[] Value { get; } = value;
 

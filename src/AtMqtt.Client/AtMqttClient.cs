@@ -59,6 +59,9 @@ public sealed partial class AtMqttClient : IAtMqttClient
     private volatile bool _resync;
     private volatile bool _initializing;
     private volatile bool _connected;
+
+    // The module answered a LONG command "unknown" (ESP-AT v2.x): long values go through its setters instead.
+    private volatile bool _noLongCommands;
     private volatile Exception? _closed;
     private long _lastReceiveTicks = Environment.TickCount64;
     private AtDialect _dialect;

@@ -6,7 +6,9 @@ namespace AtMqtt.Client;
 /// What <c>AT+MQTTUSERCFG</c> sets: scheme, client ID, credentials, certificate slots and WebSocket path.
 /// Values that do not fit a 256-byte command line, or the module's field limits (client ID 256 bytes,
 /// user name and password 64), are sent with <c>AT+MQTTLONGCLIENTID</c>, <c>AT+MQTTLONGUSERNAME</c> and
-/// <c>AT+MQTTLONGPASSWORD</c> (up to 1024 bytes each) automatically.
+/// <c>AT+MQTTLONGPASSWORD</c> (up to 1024 bytes each) automatically; on a module without them (ESP-AT
+/// v2.x) with <c>AT+MQTTCLIENTID</c>, <c>AT+MQTTUSERNAME</c> and <c>AT+MQTTPASSWORD</c>, a value each on a
+/// command line of its own.
 /// </summary>
 public sealed record AtMqttUserConfig
 {

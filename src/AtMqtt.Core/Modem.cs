@@ -680,7 +680,7 @@ public sealed partial class Modem : IAsyncDisposable
 
         if (Checks.Enabled)
         {
-            HostCheckHooks.LineTooLong(Checks, _framer.DiscardedStart);
+            HostCheckHooks.LineTooLong(this, _framer.DiscardedStart);
         }
 
         if (_longLineLog.ShouldLog())

@@ -289,4 +289,42 @@ public sealed class ModemApiTests(BrokersFixture brokers) : IClassFixture<Broker
         Assert.Contains("+MQTTCONNECTED:", string.Join("\n", log.Lines("RX")), StringComparison.Ordinal);
         Assert.All(log.Entries, e => Assert.DoesNotContain("sig=ppp", e.AllText, StringComparison.Ordinal));
     }
+
+    public static TheoryData<ModemTransport> Transports() => [.. ModemForClient.Transports];
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Long_credentials_on_esp_at_2_2_go_through_that_releases_setters(ModemTransport transport)
+    {
+        // v2.2 has no LONG*: its AT+MQTTCLIENTID/USERNAME/PASSWORD set a value over USERCFG's limits on a line of its own.
+        await using var modem = await ModemForClient.StartAsync(transport, AtDialect.EspAt, profile: "esp-at-2.2");
+        var log = new CapturingLogger();
+        await using var client = await modem.ConnectClientAsync(new AtMqttClientOptions { Logger = log });
+        string clientId = Unique.Id("v22") + new string('c', 150);
+        string username = "user-" + new string('u', 150) + ",\"x\"";
+        string password = "sig=" + new string('p', 180);
+        var options = new AtMqttConnectOptions { Host = FreePort.Host, Port = brokers.Port(BrokerKind.InProcess), ClientId = clientId, Username = username, Password = password };
+        await client.ConnectAsync(options);
+        Assert.True(client.IsConnected);
+        var seen = brokers.InProcess.LastConnect(clientId);
+        Assert.NotNull(seen);
+        Assert.Equal(username, seen.UserName);
+        Assert.Equal(Encoding.UTF8.GetBytes(password), seen.RawPassword);
+
+        // One LONG command found the module without them; every later value went straight to the setter.
+        var sent = log.Lines("TX");
+        Assert.Single(sent, l => l.StartsWith("AT+MQTTLONG", StringComparison.Ordinal));
+        Assert.Contains(sent, l => l.StartsWith("AT+MQTTUSERNAME=0,\"user-uuu", StringComparison.Ordinal));
+        Assert.Contains("AT+MQTTPASSWORD=0,\"***\"", sent);
+        Assert.All(log.Entries, e => Assert.DoesNotContain("sig=ppp", e.AllText, StringComparison.Ordinal));
+
+        // A value no command line of v2.2 can carry is refused before anything is sent for it.
+        await client.DisconnectAsync();
+        var tooLong = options with { ClientId = Unique.Id("v22"), Password = new string('p', 300) };
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => client.ConnectAsync(tooLong));
+        Assert.Contains("AT+MQTTLONGPASSWORD", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Lines("TX"), l => l.StartsWith("AT+MQTTPASSWORD", StringComparison.Ordinal) && l != "AT+MQTTPASSWORD=0,\"***\"");
+        await client.ConnectAsync(options with { ClientId = Unique.Id("v22-again") });
+        Assert.True(client.IsConnected);
+    }
 }

@@ -60,8 +60,11 @@ public sealed class ModemForClient : IAsyncDisposable
     /// <summary>The modem program (null in process).</summary>
     public ModemProcess? Process => _live?.Process;
 
-    /// <summary>Starts a modem (data timeout 5 s in process) with a receive queue of <paramref name="rxQueue"/> QoS 0 messages.</summary>
-    public static async Task<ModemForClient> StartAsync(ModemTransport transport, AtDialect dialect, int rxQueue = 1000)
+    /// <summary>
+    /// Starts a modem (data timeout 5 s in process) with a receive queue of <paramref name="rxQueue"/> QoS 0
+    /// messages, as <paramref name="profile"/> (<c>--profile</c>; one that speaks <paramref name="dialect"/>) if given.
+    /// </summary>
+    public static async Task<ModemForClient> StartAsync(ModemTransport transport, AtDialect dialect, int rxQueue = 1000, string? profile = null)
     {
         string dialectName = dialect == AtDialect.Seed ? "seed" : "esp-at";
         if (transport == ModemTransport.InProcess)
@@ -70,6 +73,7 @@ public sealed class ModemForClient : IAsyncDisposable
             var modem = InMemoryModem.CreateDetached(new ModemOptions
             {
                 Dialect = Core.Dialects.Dialect.FromName(dialectName)!,
+                Profile = profile is null ? null : Core.Profiles.Profile.FromName(profile)!,
                 DataTimeout = TimeSpan.FromSeconds(5),
                 RxQueue = rxQueue,
             });
@@ -79,7 +83,8 @@ public sealed class ModemForClient : IAsyncDisposable
 #endif
         }
 
-        var live = await LiveModem.StartDetachedAsync("--dialect", dialectName, "--rx-queue", rxQueue.ToString(CultureInfo.InvariantCulture));
+        string[] args = ["--dialect", dialectName, "--rx-queue", rxQueue.ToString(CultureInfo.InvariantCulture)];
+        var live = await LiveModem.StartDetachedAsync(profile is null ? args : [.. args, "--profile", profile]);
         return new ModemForClient(dialect, live);
     }
 

@@ -24,6 +24,7 @@ public sealed class CommandTable
     /// <summary>In the order <c>AT+CMD?</c> lists them.</summary>
     public IReadOnlyList<Command> All => _all;
 
+    /// <summary>The command named <paramref name="name"/> as the parser cuts it, without "AT": <c>+MQTTPUB</c>.</summary>
     public Command? Find(ReadOnlySpan<byte> name)
     {
         var all = _all;

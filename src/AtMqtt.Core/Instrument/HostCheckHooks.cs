@@ -61,8 +61,16 @@ internal static class HostCheckHooks
         checks.Report(FindingCodes.CommandWhileBusy, $"The host sent a command before {pending ?? "the previous command"} had its final result (it got \"busy p...\"): wait for OK or ERROR before the next command.", line);
 
     /// <summary>A line over 256 bytes; <paramref name="start"/> is what the modem kept of it.</summary>
-    public static void LineTooLong(HostChecks checks, ReadOnlySpan<byte> start) =>
-        checks.Report(FindingCodes.LineTooLong, $"The host sent a line over {Framing.LineFramer.MaxLineBytes} bytes (discarded with ERROR): use AT+MQTTLONGCLIENTID/LONGUSERNAME/LONGPASSWORD for long values and AT+MQTTPUBRAW for long payloads.", start);
+    public static void LineTooLong(Modem m, ReadOnlySpan<byte> start)
+    {
+        // The advice names the commands this profile has: esp-at-2.2 has no LONG*, only its own setters.
+        string values = m.Commands.Find("+MQTTLONGCLIENTID"u8) is not null
+            ? "AT+MQTTLONGCLIENTID/LONGUSERNAME/LONGPASSWORD for long values"
+            : m.Commands.Find("+MQTTCLIENTID"u8) is not null
+                ? "AT+MQTTCLIENTID/USERNAME/PASSWORD for values USERCFG's limits refuse (each on a line of its own)"
+                : "shorter values";
+        m.Checks.Report(FindingCodes.LineTooLong, $"The host sent a line over {Framing.LineFramer.MaxLineBytes} bytes (discarded with ERROR): use {values} and AT+MQTTPUBRAW for long payloads.", start);
+    }
 
     /// <summary>A data phase began with bytes already received after the command line: sent before <c>&gt;</c>.</summary>
     public static void DataPhaseStarted(HostChecks checks, string command, in ReadOnlySequence<byte> rest, ReadOnlySpan<byte> line)

@@ -190,6 +190,20 @@ public sealed class HostChecksTests(BrokerFixture broker) : IClassFixture<Broker
         await m.AssertAliveAsync();
     }
 
+    [Fact]
+    public async Task A_line_over_256_bytes_on_esp_at_2_2_points_to_the_commands_that_release_has()
+    {
+        // v2.2 has no LONG*: its setters for values over USERCFG's limits are AT+MQTTCLIENTID/USERNAME/PASSWORD.
+        await using var m = await InMemoryModem.StartAsync(new ModemOptions { Strict = true, Profile = AtMqtt.Core.Profiles.Profile.FromName("esp-at-2.2") });
+        await m.SendAsync("AT+MQTTUSERCFG=0,1,\"" + new string('c', 300) + "\",\"\",\"\",0,0,\"\"\r\n");
+        await m.ExpectAsync(Error);
+        var finding = Assert.Single(m.Modem.Checks.Findings);
+        Assert.Equal(FindingCodes.LineTooLong, finding.Code);
+        Assert.Contains("AT+MQTTCLIENTID/USERNAME/PASSWORD", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("LONG", finding.Message, StringComparison.Ordinal);
+        await m.AssertAliveAsync();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
