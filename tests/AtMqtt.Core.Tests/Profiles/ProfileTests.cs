@@ -78,6 +78,18 @@ public sealed class ProfileTests : IClassFixture<BrokerFixture>
         },
     };
 
+    [Fact]
+    public void A_profiles_command_table_is_built_once_and_shared_by_its_modems()
+    {
+        // A fleet of modems of one profile (issue 18) must not build a table each.
+        foreach (string name in Profile.Names)
+        {
+            Assert.Same(Profile.FromName(name)!.Commands, Profile.FromName(name)!.Commands);
+        }
+
+        Assert.Same(Profile.ForDialect(Dialect.Seed).Commands, Profile.FromName("bk7238")!.Commands);
+    }
+
     [Theory]
     [MemberData(nameof(GmrLines))]
     public async Task AT_GMR_prints_the_release_lines_then_a_blank_line_and_OK(string profile, string lines)
