@@ -23,6 +23,19 @@ public sealed record Profile
     /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
+    /// <summary>Independent MQTT clients of the module (ESP-AT's one LinkID; Quectel's client_idx 0..5): <see cref="Modem.Links"/>.</summary>
+    public int Clients { get; init; } = 1;
+
+    /// <summary>
+    /// The timing model (docs/profiles.md): how long after a command's <c>OK</c> its result URC comes at the
+    /// earliest, as the network's time on a real module. 0 where the result is part of the response (ESP-AT);
+    /// <c>--result-delay</c> (<see cref="ModemOptions.ResultDelay"/>) overrides it.
+    /// </summary>
+    public TimeSpan ResultDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How each link tells the host what happens on it (given the client index): the family's <see cref="Mqtt.ILinkReporter"/>.</summary>
+    public Func<int, Mqtt.ILinkReporter> Reporter { get; init; } = Mqtt.EspAtLinkReporter.Create;
+
     /// <summary>The profile names <c>--profile</c> accepts, the default first, then the ESP-AT releases oldest first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
