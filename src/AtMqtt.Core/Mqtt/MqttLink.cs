@@ -663,19 +663,32 @@ public sealed class MqttLink : IAsyncDisposable
             }
 
             var result = await client.SubscribeAsync(builder.Build(), cts.Token).ConfigureAwait(false);
+            // MQTTnet's result items do not keep the request's order: each is matched to its filter by topic.
             var granted = new int[filters.Count];
-            int i = 0;
+            Array.Fill(granted, -1);
             foreach (var item in result.Items)
             {
-                if (i < granted.Length)
+                int at = -1;
+                for (int k = 0; k < filters.Count && at < 0; k++)
                 {
-                    granted[i++] = item.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2 ? (int)item.ResultCode : 128;
+                    if (granted[k] < 0 && filters[k].Filter == item.TopicFilter.Topic)
+                    {
+                        at = k;
+                    }
+                }
+
+                if (at >= 0)
+                {
+                    granted[at] = item.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2 ? (int)item.ResultCode : 128;
                 }
             }
 
-            for (; i < granted.Length; i++)
+            for (int k = 0; k < granted.Length; k++)
             {
-                granted[i] = 128;
+                if (granted[k] < 0)
+                {
+                    granted[k] = 128;
+                }
             }
 
             lock (_gate)
