@@ -50,6 +50,11 @@ public sealed partial class Modem : IAsyncDisposable
     private static readonly TimeSpan PromptUrcWait = TimeSpan.FromSeconds(10);
 
     private Task? _pending;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _familyState = new();
+
+    // Acknowledgements of messages a host-pull command handed over: sent once its response is written.
+    private readonly List<InboundAck> _afterResponse = [];
     private string? _pendingName;
 
     // Set once a pending command is writing its final result: the host may already have read it
@@ -88,11 +93,22 @@ public sealed partial class Modem : IAsyncDisposable
         Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         var linkLog = options.LoggerFactory.CreateLogger("AtMqtt.Link");
-        Link = new MqttLink(profile.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, new CertificateSource(Device.Flash, options.Credentials, linkLog), linkLog, options.TimeProvider);
+        var certificates = new CertificateSource(Device.Flash, options.Credentials, linkLog);
+        ResultDelay = options.ResultDelay ?? profile.ResultDelay;
+        var links = new MqttLink[Math.Max(1, profile.Clients)];
+        for (int i = 0; i < links.Length; i++)
+        {
+            // Link 0's lines are the queue's default scope, as before there were several links.
+            links[i] = new MqttLink(i, profile.Reporter(i), i == 0 ? Urcs.Default : new UrcScope(), profile.Dialect, Urcs, options.MaxSubscriptions, options.MaxMessageBytes, certificates, linkLog, options.TimeProvider)
+            {
+                Faults = Faults,
+                Quirks = Quirks,
+            };
+        }
+
+        Links = links;
         _stateWatch = InstrumentLink();
         Output.Faults = Faults;
-        Link.Faults = Faults;
-        Link.Quirks = Quirks;
         Faults.Effects = new FaultEffects(this);
         Faults.ModemCommands = (profile.Name, [.. Commands.All.Select(c => c.Name)]);
         HostCheckHooks.Watch(this);
@@ -112,7 +128,17 @@ public sealed partial class Modem : IAsyncDisposable
 
     public Dialect Dialect => Profile.Dialect;
 
-    public MqttLink Link { get; }
+    /// <summary>Link 0: ESP-AT's one LinkID, the first client of a module that has several.</summary>
+    public MqttLink Link => Links[0];
+
+    /// <summary>The module's MQTT clients, by index (<see cref="Profile.Clients"/>); each with its own configuration, connection and queue lines.</summary>
+    public IReadOnlyList<MqttLink> Links { get; }
+
+    /// <summary>The timing model in effect: the profile's <see cref="Profile.ResultDelay"/> or <c>--result-delay</c>.</summary>
+    public TimeSpan ResultDelay { get; }
+
+    /// <summary>Ends when the modem is disposed (background work of commands, such as a result URC's delay).</summary>
+    public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>The simulated module around the link: Wi-Fi, SNTP, UART, system settings.</summary>
     public Device.DeviceState Device { get; } = new();
@@ -543,8 +569,45 @@ public sealed partial class Modem : IAsyncDisposable
             return;
         }
 
-        await Output.WriteAsync(_batch.WrittenMemory, effect).ConfigureAwait(false);
+        bool written = await Output.WriteAsync(_batch.WrittenMemory, effect).ConfigureAwait(false);
         _batch.ResetWrittenCount();
+        if (effect == ResponseEffect.Close)
+        {
+            ReleaseAfterResponse(written);
+        }
+    }
+
+    /// <summary>
+    /// Nothing lost in a host-pull mode (Quectel's AT+QMTRECV): the message's acknowledgement goes to the
+    /// broker once the response that carries it has been written to the host, not before.
+    /// </summary>
+    internal void AcknowledgeAfterResponse(InboundAck ack)
+    {
+        lock (_afterResponse)
+        {
+            _afterResponse.Add(ack);
+        }
+    }
+
+    private void ReleaseAfterResponse(bool written)
+    {
+        InboundAck[] acks;
+        lock (_afterResponse)
+        {
+            if (_afterResponse.Count == 0)
+            {
+                return;
+            }
+
+            acks = [.. _afterResponse];
+            _afterResponse.Clear();
+        }
+
+        foreach (var ack in acks)
+        {
+            // Not written: the host never had it, and the broker delivers it again (a kept session) or never will.
+            _ = Urcs.AcknowledgeHeldAsync(ack, written, _lifetime.Token);
+        }
     }
 
     private Command? Resolve(out CommandKind kind, out Range name, out Range parameters, out uint error)
@@ -607,7 +670,8 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         _stateWatch.Check(this);
-        await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
+        bool written = await Output.FinishAsync(Response.Written, hostGeneration).ConfigureAwait(false);
+        ReleaseAfterResponse(written);
     }
 
     private void ObserveFault(ValueTask execution, string name)
@@ -703,6 +767,19 @@ public sealed partial class Modem : IAsyncDisposable
         _data = new DataPhase(length, failLine, onData, Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
     }
 
+    /// <summary>
+    /// Asks for raw bytes up to <paramref name="end"/> (Quectel's Ctrl-Z), at most <paramref name="maxLength"/> of
+    /// them; <paramref name="cancel"/> (Esc) abandons them. <paramref name="onData"/> gets how the data ended and the
+    /// bytes before the terminator; the bytes after it are read as command lines again.
+    /// </summary>
+    public void BeginDataPhase(int maxLength, byte end, byte cancel, string failLine, Func<Modem, DataEnd, byte[], ValueTask> onData)
+    {
+        _data = new DataPhase(maxLength, failLine, static (_, _) => ValueTask.CompletedTask, Options.DataTimeout, (end, cancel), onData)
+        {
+            Command = Checks.Enabled ? CommandName(_framer.Line) : "",
+        };
+    }
+
     private async ValueTask CompleteDataPhaseAsync(DataPhase data)
     {
         data.Dispose();
@@ -710,7 +787,9 @@ public sealed partial class Modem : IAsyncDisposable
         ValueTask execution;
         try
         {
-            execution = data.OnData(this, data.Buffer);
+            execution = data.OnDelimited is { } delimited
+                ? delimited(this, data.Outcome, data.Buffer.AsSpan(0, data.Received).ToArray())
+                : data.OnData(this, data.Buffer);
         }
         catch (Exception ex)
         {
@@ -756,7 +835,7 @@ public sealed partial class Modem : IAsyncDisposable
     {
         await Output.WriteAsync(Response.Written, ResponseEffect.Open).ConfigureAwait(false);
         Response.Reset();
-        await Link.CloseAsync(graceful: false).ConfigureAwait(false);
+        await CloseLinksAsync("a restart: AT+RST or AT+RESTORE").ConfigureAwait(false);
         Echo = true;
         SysLog = false;
         Device.Restart();
@@ -766,6 +845,22 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         Response.Raw(ReadyLine);
+    }
+
+    /// <summary>
+    /// What a command family keeps for the whole module (Quectel's SSL contexts), made on first use: one of
+    /// each type per modem, so no family needs a field of the engine's.
+    /// </summary>
+    internal T FamilyState<T>()
+        where T : class, new() => (T)_familyState.GetOrAdd(typeof(T), static _ => new T());
+
+    /// <summary>Every link cut the way a power loss cuts it (no DISCONNECT: the broker publishes each will).</summary>
+    internal async Task CloseLinksAsync(string why)
+    {
+        foreach (var link in Links)
+        {
+            await link.CloseAsync(graceful: false, why).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Ends a handler with <c>OK</c>.</summary>
@@ -786,7 +881,11 @@ public sealed partial class Modem : IAsyncDisposable
     {
         _lifetime.Cancel();
         Device.Shutdown();
-        await Link.DisposeAsync().ConfigureAwait(false);
+        foreach (var link in Links)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+
         try
         {
             await _urcPump.ConfigureAwait(false);
@@ -819,7 +918,13 @@ public sealed partial class Modem : IAsyncDisposable
     }
 
     /// <summary>A <c>&gt;</c> data phase: exactly N raw bytes, with an inactivity deadline.</summary>
-    private sealed class DataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData, TimeSpan timeout) : IDisposable
+    private sealed class DataPhase(
+        int length,
+        string failLine,
+        Func<Modem, byte[], ValueTask> onData,
+        TimeSpan timeout,
+        (byte End, byte Cancel)? delimiters = null,
+        Func<Modem, DataEnd, byte[], ValueTask>? onDelimited = null) : IDisposable
     {
         private Timer? _timer;
         private PipeReader? _reader;
@@ -827,7 +932,11 @@ public sealed partial class Modem : IAsyncDisposable
 
         public int Length { get; } = length;
         public int Received { get; private set; }
-        public byte[] Buffer { get; } = new byte[length];
+
+        // A delimited phase takes one byte more than its maximum: the terminator, or the byte that is one too many.
+        public byte[] Buffer { get; } = new byte[delimiters is null ? length : length + 1];
+        public Func<Modem, DataEnd, byte[], ValueTask>? OnDelimited { get; } = onDelimited;
+        public DataEnd Outcome { get; private set; }
         public string FailLine { get; } = failLine;
         public Func<Modem, byte[], ValueTask> OnData { get; } = onData;
 
@@ -847,6 +956,11 @@ public sealed partial class Modem : IAsyncDisposable
         /// <summary>Takes what it still needs from <paramref name="buffer"/>; true when complete.</summary>
         public bool Take(ref ReadOnlySequence<byte> buffer)
         {
+            if (delimiters is { } d)
+            {
+                return TakeDelimited(ref buffer, d.End, d.Cancel);
+            }
+
             int n = (int)Math.Min(buffer.Length, Length - Received);
             buffer.Slice(0, n).CopyTo(Buffer.AsSpan(Received));
             buffer = buffer.Slice(n);
@@ -857,6 +971,37 @@ public sealed partial class Modem : IAsyncDisposable
             }
 
             return Received == Length;
+        }
+
+        private bool TakeDelimited(ref ReadOnlySequence<byte> buffer, byte end, byte cancel)
+        {
+            int n = (int)Math.Min(buffer.Length, Buffer.Length - Received);
+            var fresh = Buffer.AsSpan(Received, n);
+            buffer.Slice(0, n).CopyTo(fresh);
+            int at = fresh.IndexOfAny(end, cancel);
+            if (at >= 0)
+            {
+                Outcome = fresh[at] == end ? DataEnd.Complete : DataEnd.Cancelled;
+                Received += at;
+                buffer = buffer.Slice(at + 1);
+                return true;
+            }
+
+            Received += n;
+            buffer = buffer.Slice(n);
+            if (n > 0)
+            {
+                _timer?.Change(timeout, Timeout.InfiniteTimeSpan);
+            }
+
+            if (Received > Length)
+            {
+                Outcome = DataEnd.TooLong;
+                Received = Length;
+                return true;
+            }
+
+            return false;
         }
 
         public void Rearm()

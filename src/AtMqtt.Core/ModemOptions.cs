@@ -21,6 +21,12 @@ public sealed class ModemOptions
     /// <summary>How long a <c>&gt;</c> data phase waits for the next byte; zero waits forever.</summary>
     public TimeSpan DataTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// <c>--result-delay MS</c>: the time between a command's <c>OK</c> and its result URC, instead of the
+    /// profile's <see cref="Profiles.Profile.ResultDelay"/>; null keeps the profile's (0 for speed tests).
+    /// </summary>
+    public TimeSpan? ResultDelay { get; init; }
+
     /// <summary>Entries in the subscription list (SPEC: 10).</summary>
     public int MaxSubscriptions { get; init; } = 10;
 

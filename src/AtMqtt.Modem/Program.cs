@@ -23,11 +23,13 @@ var embeddedBroker = OptionalValueInt(
     "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883; 0 picks a free one, logged at start).", EmbeddedBroker.DefaultPort, 0, 65535);
 var dialect = Choice("--dialect", "Command dialect: seed (default, the bk7238 profile) or esp-at (the esp-at-5.0 profile).", "seed", "seed", "esp-at");
 var profile = Choice(
-    "--profile", "The module and firmware release (docs/profiles.md); sets the dialect. Default: the one --dialect stands for.", "", [.. Profile.Names]);
+    "--profile", "The module and firmware release (docs/profiles.md); sets the dialect. Default: the one --dialect stands for.", "", [.. Profile.AllNames]);
 var quirk = Many("--quirk", "NAME[=VALUE]", $"Behave as the real module misbehaves (repeatable; docs/quirks.md): {string.Join("; ", Quirks.Known.Select(k => $"{k.Name} {k.Help}"))}.");
 
 // A data phase's deadline is a Timer: a day is far below its limit (about 49 days).
 var dataTimeout = Int("--data-timeout", "S", "Seconds a '>' data phase waits for the next byte; 0 waits forever.", 10, 0, 86_400);
+var resultDelay = OptionalInt(
+    "--result-delay", "MS", "Milliseconds between a command's OK and its result URC (+QMTOPEN, +QMTPUB...), as a cellular network takes; default: the profile's (0 for ESP-AT, 300 for quectel-bg95). 0 for speed tests.", 0, 600_000);
 var maxSubscriptions = Int("--max-subscriptions", "N", "Size of the subscription list.", 10, 1, 65_535);
 var rxQueue = Int("--rx-queue", "N", "QoS 0 messages that may wait for the host before new ones are dropped.", 1000, 1, int.MaxValue);
 
@@ -68,7 +70,7 @@ var logLevel = Level("--log-level", "Least severe log level written to stderr.",
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
-    stdio, tcp, allowRemote, embeddedBroker, dialect, profile, quirk, dataTimeout, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
+    stdio, tcp, allowRemote, embeddedBroker, dialect, profile, quirk, dataTimeout, resultDelay, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
 foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control })
 {
@@ -166,6 +168,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Quirks = chosen.Quirks,
         DataTimeout = TimeSpan.FromSeconds(parse.GetValue(dataTimeout)),
         MaxSubscriptions = parse.GetValue(maxSubscriptions),
+        ResultDelay = parse.GetValue(resultDelay) is int delayMs ? TimeSpan.FromMilliseconds(delayMs) : null,
         RxQueue = parse.GetValue(rxQueue),
         MaxMessageBytes = parse.GetValue(maxMessageBytes),
         Strict = parse.GetValue(strict) != Strict.Mode.Off,

@@ -52,6 +52,35 @@ public sealed record Dialect
         TimeoutParameter = true,
     };
 
+    /// <summary>
+    /// Quectel's AT+QMT* modules (BG95 and relatives): the transports a client index can use, by the link's
+    /// scheme number: 1 plain TCP, then TLS as an AT+QSSLCFG context's seclevel asks (2 no verification,
+    /// 3 server verified, 5 server verified and a client certificate); host names up to 100 bytes, will
+    /// messages and QMTPUB data up to 4096 bytes (docs/quectel.md). ESP-AT's fields that no QMT command reads
+    /// keep neutral values.
+    /// </summary>
+    public static readonly Dialect Quectel = new()
+    {
+        Name = "quectel",
+        Schemes =
+        [
+            new(1, Carrier.Tcp),
+            new(2, Carrier.Tls),
+            new(3, Carrier.Tls, VerifyServer: true),
+            new(4, Carrier.Tls, ClientCertificate: true),
+            new(5, Carrier.Tls, VerifyServer: true, ClientCertificate: true),
+        ],
+        HostMaxBytes = 100,
+        LwtMessageMaxBytes = 255,
+        PubRawMaxBytes = 4096,
+        PubRawOk = "OK",
+        PubRawFail = "ERROR",
+        NumericState = true,
+        QuotedPortAndPath = false,
+        CertAndCaMustBeZero = false,
+        TimeoutParameter = false,
+    };
+
     public required string Name { get; init; }
 
     /// <summary>The USERCFG schemes, numbered from 1 without gaps.</summary>

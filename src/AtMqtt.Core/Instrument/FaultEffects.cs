@@ -23,11 +23,20 @@ internal sealed class FaultEffects(Modem modem) : IFaultEffects
                 _wasJoined = modem.Device.WifiConnected;
                 modem.Device.WifiConnected = false;
                 modem.Urcs.Enqueue(WifiDisconnect);
-                modem.Link.Cut($"a wifi-drop fault, {fault.Id}");
+                CutAll($"a wifi-drop fault, {fault.Id}");
                 break;
             case FaultKinds.BrokerUnreachable:
-                modem.Link.Cut($"a broker-unreachable fault, {fault.Id}");
+                CutAll($"a broker-unreachable fault, {fault.Id}");
                 break;
+        }
+    }
+
+    /// <summary>The network is gone for every client of the module, not only the first.</summary>
+    private void CutAll(string why)
+    {
+        foreach (var link in modem.Links)
+        {
+            link.Cut(why);
         }
     }
 

@@ -47,6 +47,7 @@ public sealed partial class Modem
                 (int)connection.EffectiveKeepAlive.TotalSeconds,
                 !connection.DisableCleanSession),
             Subscriptions = [.. Link.Subscriptions.Select(s => new SubscriptionState(s.Filter, s.Qos))],
+            Links = [.. Links.Select(LinkView)],
             Inbound = new InboundState(Urcs.Qos0Waiting, Urcs.Qos0Limit, Urcs.Qos0Dropped, Urcs.Unacknowledged),
             Wifi = new WifiState(joined, joined ? Device.Station?.Ssid : null),
             UartBaud = Device.Baud,
@@ -55,6 +56,26 @@ public sealed partial class Modem
             Findings = Checks.Findings,
             Scenario = Scenario?.Progress,
         };
+    }
+
+    /// <summary>One link for the state's <c>links</c> array (link 0 is there too, as <c>link</c> and <c>subscriptions</c> show it).</summary>
+    private static ClientState LinkView(MqttLink link)
+    {
+        var user = link.User;
+        var target = link.Target;
+        var connection = link.Connection ?? ConnectionConfig.Default;
+        return new ClientState(
+            link.Index,
+            new LinkState(
+                link.PhaseName,
+                user?.Scheme,
+                target?.Host,
+                target?.Port,
+                target?.Reconnect,
+                user?.ClientId,
+                (int)connection.EffectiveKeepAlive.TotalSeconds,
+                !connection.DisableCleanSession),
+            [.. link.Subscriptions.Select(s => new SubscriptionState(s.Filter, s.Qos))]);
     }
 
     /// <summary>
@@ -81,7 +102,7 @@ public sealed partial class Modem
             var input = Volatile.Read(ref _input);
             input?.CancelPendingRead();
 
-            await Link.CloseAsync(graceful: false, "the reset pin").ConfigureAwait(false);
+            await CloseLinksAsync("the reset pin").ConfigureAwait(false);
 
             // A command waiting on the link ends at once now that it is gone; its result is dropped. Waited
             // for so that the host's first line after ready is not answered busy p...
@@ -120,8 +141,12 @@ public sealed partial class Modem
 
     private StateWatch InstrumentLink()
     {
-        Link.Events = Events;
-        Link.Counters = Counters;
+        foreach (var link in Links)
+        {
+            link.Events = Events;
+            link.Counters = Counters;
+        }
+
         return new StateWatch(Events, this);
     }
 

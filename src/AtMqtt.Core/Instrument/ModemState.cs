@@ -22,6 +22,9 @@ public sealed record ModemState
 
     public required IReadOnlyList<SubscriptionState> Subscriptions { get; init; }
 
+    /// <summary>Every MQTT client of the module by index (one on ESP-AT; six on Quectel): <see cref="Link"/> and <see cref="Subscriptions"/> are the first's.</summary>
+    public IReadOnlyList<ClientState> Links { get; init; } = [];
+
     public required InboundState Inbound { get; init; }
 
     public required WifiState Wifi { get; init; }
@@ -55,6 +58,9 @@ public sealed record LinkState(
     bool CleanSession);
 
 public sealed record SubscriptionState(string Topic, int Qos);
+
+/// <summary>One MQTT client of the module: its index, link and subscriptions.</summary>
+public sealed record ClientState(int Index, LinkState Link, IReadOnlyList<SubscriptionState> Subscriptions);
 
 /// <summary>Messages from the broker on their way to the host.</summary>
 public sealed record InboundState(int Qos0Waiting, int Qos0Bound, long Qos0Dropped, int Unacknowledged);

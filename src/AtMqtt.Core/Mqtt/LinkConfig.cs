@@ -19,7 +19,13 @@ public sealed record ConnectionConfig(int KeepAlive, bool DisableCleanSession, s
 {
     public static readonly ConnectionConfig Default = new(0, false, "", [], 0, false);
 
-    public TimeSpan EffectiveKeepAlive => TimeSpan.FromSeconds(KeepAlive == 0 ? 120 : KeepAlive);
+    public TimeSpan EffectiveKeepAlive => KeepAliveZeroIsOff && KeepAlive == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(KeepAlive == 0 ? 120 : KeepAlive);
+
+    /// <summary>True where keepalive 0 means no keepalive (Quectel), not ESP-AT's 120 s.</summary>
+    public bool KeepAliveZeroIsOff { get; init; }
+
+    /// <summary>3 = MQTT 3.1, 4 = MQTT 3.1.1 (the only one ESP-AT speaks).</summary>
+    public int ProtocolVersion { get; init; } = 4;
 }
 
 /// <summary>Where AT+MQTTCONN pointed the link.</summary>

@@ -16,14 +16,17 @@ using MQTTnet.Protocol;
 namespace AtMqtt.Core.Mqtt;
 
 /// <summary>
-/// LinkID 0: configuration, connection state, subscription list and the reconnect loop (SPEC
-/// section 4), over one MQTTnet client per connection attempt.
+/// One MQTT client of the module (LinkID 0 on ESP-AT, client_idx 0..5 on Quectel): configuration,
+/// connection state, subscription list and the reconnect loop (SPEC section 4), over one MQTTnet
+/// client per connection attempt. What the host is told (received messages, a lost connection) is
+/// the family's <see cref="ILinkReporter"/>'s; the link only keeps the connection.
 /// </summary>
 public sealed class MqttLink : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dialect _dialect;
     private readonly UrcQueue _urcs;
+    private readonly UrcScope _scope;
     private readonly ILogger _log;
     private readonly List<Subscription> _subscriptions = [];
     private readonly int _maxSubscriptions;
@@ -47,8 +50,14 @@ public sealed class MqttLink : IAsyncDisposable
     private LinkTransport? _transport;
     private MqttClientOptions? _clientOptions;
     private CancellationTokenSource _linkLifetime = new();
-    private Phase _phase;
+    private LinkPhase _phase;
     private bool _unsubscribedToEmpty;
+
+    // A transport opened ahead of CONNECT (Quectel's AT+QMTOPEN), taken by the next ConnectAsync.
+    private LinkTransport? _opened;
+
+    // Set when the watchdog cut the connection for silence: the loss is a ping timeout, not the peer's doing.
+    private LinkTransport? _cutForSilence;
 
     // The wait before the next reconnection attempt. It starts again at one second only after a
     // connection stayed up for a while: a broker that accepts and drops at once is retried ever
@@ -60,8 +69,11 @@ public sealed class MqttLink : IAsyncDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxStableAfter = TimeSpan.FromSeconds(60);
 
-    internal MqttLink(Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, CertificateSource credentials, ILogger log, TimeProvider time)
+    internal MqttLink(int index, ILinkReporter reporter, UrcScope scope, Dialect dialect, UrcQueue urcs, int maxSubscriptions, long maxMessageBytes, CertificateSource credentials, ILogger log, TimeProvider time)
     {
+        Index = index;
+        Reporter = reporter;
+        _scope = scope;
         _credentials = credentials;
         _maxMessageBytes = maxMessageBytes;
         _publishLog = LogThrottle.Summarising(log, LogLevel.Warning, "Publish warnings", time);
@@ -74,18 +86,39 @@ public sealed class MqttLink : IAsyncDisposable
         _log = log;
     }
 
-    private enum Phase
+    /// <summary>The client index (ESP-AT's LinkID, Quectel's client_idx): the position in <see cref="Modem.Links"/>.</summary>
+    public int Index { get; }
+
+    /// <summary>How this link's family tells the host what happens on it.</summary>
+    public ILinkReporter Reporter { get; }
+
+    /// <summary>This link's lines in the modem's URC queue (cleared with the link only).</summary>
+    public UrcScope Scope => _scope;
+
+    /// <summary>The modem's URC queue, where the reporter writes.</summary>
+    public UrcQueue Urcs => _urcs;
+
+    public Dialect Dialect => _dialect;
+
+    /// <summary>The phase now.</summary>
+    public LinkPhase Phase
     {
-        /// <summary>No connection attempted since the last configuration.</summary>
-        Idle,
-        Connecting,
-        Connected,
-        /// <summary>An established connection dropped; reconnect=1 is retrying.</summary>
-        Reconnecting,
-        /// <summary>A connection attempt failed; CONN may be tried again.</summary>
-        Failed,
-        /// <summary>An established connection dropped with reconnect=0: CLEAN and configure again.</summary>
-        Dropped,
+        get
+        {
+            lock (_gate)
+            {
+                return _phase;
+            }
+        }
+    }
+
+    /// <summary>Whether the subscription list was emptied by UNSUB since the connection came up (ESP-AT's state 5).</summary>
+    internal (LinkPhase Phase, int Subscriptions, bool UnsubscribedToEmpty) Facts()
+    {
+        lock (_gate)
+        {
+            return (_phase, _subscriptions.Count, _unsubscribedToEmpty);
+        }
     }
 
     /// <summary>Where phase changes are published (the modem's events).</summary>
@@ -106,18 +139,20 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
-    private static string Name(Phase phase) => phase switch
+    private static string Name(LinkPhase phase) => phase switch
     {
-        Phase.Idle => "idle",
-        Phase.Connecting => "connecting",
-        Phase.Connected => "connected",
-        Phase.Reconnecting => "reconnecting",
-        Phase.Failed => "failed",
+        LinkPhase.Idle => "idle",
+        LinkPhase.Opening => "opening",
+        LinkPhase.Opened => "opened",
+        LinkPhase.Connecting => "connecting",
+        LinkPhase.Connected => "connected",
+        LinkPhase.Reconnecting => "reconnecting",
+        LinkPhase.Failed => "failed",
         _ => "dropped",
     };
 
-    /// <summary>Changes the phase (call under the gate) and says so to the modem's watchers.</summary>
-    private void SetPhase(Phase phase)
+    /// <summary>Changes the phase (call under the gate) and says so to the modem's watchers (link 0's events keep their name; others say which link).</summary>
+    private void SetPhase(LinkPhase phase)
     {
         if (_phase == phase)
         {
@@ -125,7 +160,15 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         _phase = phase;
-        Events?.Publish(new Instrument.ModemEvent { Type = Instrument.EventTypes.State, Name = Instrument.StateNames.Link, Value = Name(phase), Text = "link " + Name(phase) });
+        if (Index == 0)
+        {
+            Events?.Publish(new Instrument.ModemEvent { Type = Instrument.EventTypes.State, Name = Instrument.StateNames.Link, Value = Name(phase), Text = "link " + Name(phase) });
+        }
+        else
+        {
+            string name = Instrument.StateNames.Link + Index.ToString(CultureInfo.InvariantCulture);
+            Events?.Publish(new Instrument.ModemEvent { Type = Instrument.EventTypes.State, Name = name, Value = Name(phase), Text = name + " " + Name(phase) });
+        }
     }
 
     /// <summary>The modem's faults: publish-fail here, the network faults in the transport.</summary>
@@ -148,7 +191,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _phase == Phase.Connected;
+                return _phase == LinkPhase.Connected;
             }
         }
     }
@@ -160,7 +203,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _phase is Phase.Connecting or Phase.Connected or Phase.Reconnecting;
+                return _phase is LinkPhase.Connecting or LinkPhase.Connected or LinkPhase.Reconnecting;
             }
         }
     }
@@ -171,7 +214,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _phase == Phase.Dropped;
+                return _phase == LinkPhase.Dropped;
             }
         }
     }
@@ -187,43 +230,6 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
-    /// <summary>ESP-AT's state 0..6 (SPEC section 1).</summary>
-    public int State
-    {
-        get
-        {
-            lock (_gate)
-            {
-                if (User is null)
-                {
-                    return 0;
-                }
-
-                if (_phase == Phase.Connected)
-                {
-                    return _subscriptions.Count > 0 ? 6 : _unsubscribedToEmpty ? 5 : 4;
-                }
-
-                if (_phase == Phase.Failed && Quirks.ConnFailState)
-                {
-                    return 2;
-                }
-
-                if (_phase != Phase.Idle)
-                {
-                    return 3;
-                }
-
-                return Connection is null ? 1 : 2;
-            }
-        }
-    }
-
-    /// <summary>The state as the dialect writes it: a number, or connected/disconnect.</summary>
-    public string StateText => _dialect.NumericState
-        ? State.ToString(CultureInfo.InvariantCulture)
-        : IsConnected ? "connected" : "disconnect";
-
     public void Configure(UserConfig user)
     {
         lock (_gate)
@@ -237,9 +243,9 @@ public sealed class MqttLink : IAsyncDisposable
     // its subscription list, and only CLEAN starts over (ESP-AT's reconnect=0 rule).
     private void LeaveFailedPhase()
     {
-        if (_phase == Phase.Failed)
+        if (_phase == LinkPhase.Failed)
         {
-            SetPhase(Phase.Idle);
+            SetPhase(LinkPhase.Idle);
         }
     }
 
@@ -264,6 +270,73 @@ public sealed class MqttLink : IAsyncDisposable
     /// Connects and waits for CONNACK. Returns 0 on success, else the AT_MQTT_* code of the failure;
     /// the link is then left disconnected with no retry.
     /// </summary>
+    /// <summary>
+    /// Opens the network connection (TCP, and TLS for a TLS scheme) to <paramref name="target"/> ahead of the
+    /// MQTT CONNECT, as Quectel's AT+QMTOPEN does; the next <see cref="ConnectAsync"/> sends CONNECT on it.
+    /// Returns null on success, else why it failed.
+    /// </summary>
+    public async Task<OpenFailure?> OpenAsync(BrokerTarget target, UserConfig user, TimeSpan timeout)
+    {
+        CancellationToken lifetime;
+        lock (_gate)
+        {
+            User = user;
+            Target = target;
+            SetPhase(LinkPhase.Opening);
+            lifetime = _linkLifetime.Token;
+        }
+
+        var scheme = _dialect.Schemes[user.Scheme - 1];
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await transport.OpenAheadAsync(cts.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (lifetime.IsCancellationRequested)
+                {
+                    transport.Abort();
+                    return OpenFailure.Network;
+                }
+
+                _opened = transport;
+                SetPhase(LinkPhase.Opened);
+            }
+
+            if (_connectionLog.ShouldLog())
+            {
+                _log.LogInformation("Client {Index}: network connection to {Host}:{Port} open ({Carrier})", Index, target.Host, target.Port, scheme);
+            }
+
+            return null;
+        }
+        catch (Exception ex)
+        {
+            transport.Abort();
+            lock (_gate)
+            {
+                if (!lifetime.IsCancellationRequested)
+                {
+                    SetPhase(LinkPhase.Idle);
+                }
+            }
+
+            if (_connectionLog.ShouldLog())
+            {
+                _log.LogWarning("Client {Index}: opening {Host}:{Port} failed: {Reason}", Index, target.Host, target.Port, Describe(ex));
+            }
+
+            return Find<System.Net.Sockets.SocketException>(ex) is { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.TryAgain }
+                ? OpenFailure.HostNotFound
+                : OpenFailure.Network;
+        }
+    }
+
+    /// <summary>The CONNACK refusal of the last failed <see cref="ConnectAsync"/> (MQTT 3.1.1 return code 1..5), or 0.</summary>
+    public int LastRefusal { get; private set; }
+
     public async Task<ushort> ConnectAsync(BrokerTarget target, TimeSpan timeout)
     {
         UserConfig user;
@@ -272,12 +345,20 @@ public sealed class MqttLink : IAsyncDisposable
         {
             user = User ?? throw new InvalidOperationException("USERCFG first");
             Target = target;
-            SetPhase(Phase.Connecting);
+            SetPhase(LinkPhase.Connecting);
             lifetime = _linkLifetime.Token;
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
+        LinkTransport? opened;
+        lock (_gate)
+        {
+            opened = _opened;
+            _opened = null;
+        }
+
+        LastRefusal = 0;
+        var transport = opened ?? new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
@@ -317,7 +398,7 @@ public sealed class MqttLink : IAsyncDisposable
                     return MqttError.ClientStartFailed; // cleaned or reset meanwhile
                 }
 
-                SetPhase(Phase.Connected);
+                SetPhase(LinkPhase.Connected);
                 _unsubscribedToEmpty = false;
                 _backoff = FirstBackoff;
                 Established(result.IsSessionPresent);
@@ -327,13 +408,18 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 _log.LogInformation("Connected to {Host}:{Port} ({Session})", target.Host, target.Port, result.IsSessionPresent ? "the broker had kept the session" : "a new session");
             }
-            _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
+            if (options.KeepAlivePeriod > TimeSpan.Zero)
+            {
+                // Keepalive 0 (Quectel allows it) asks for no pings and no silence watch.
+                _ = Task.Run(() => WatchAsync(client, transport, options.KeepAlivePeriod, lifetime), CancellationToken.None);
+            }
             return 0;
         }
         catch (Exception ex)
         {
             var violation = transport.Violation;
             string reason = violation?.Message ?? Describe(ex);
+            LastRefusal = Refusal(Find<BrokerRefusedException>(ex)?.Code);
             if (violation is { TooLarge: true })
             {
                 _urcs.CountTooLarge();
@@ -355,7 +441,7 @@ public sealed class MqttLink : IAsyncDisposable
                 {
                     _client = null;
                     _transport = null;
-                    SetPhase(Phase.Failed);
+                    SetPhase(LinkPhase.Failed);
                 }
             }
 
@@ -363,43 +449,6 @@ public sealed class MqttLink : IAsyncDisposable
             client.Dispose();
             return Find<TransportException>(ex)?.ErrorCode ?? MqttError.ClientStartFailed;
         }
-    }
-
-    /// <summary>The +MQTTCONNECTED line for the current target.</summary>
-    public string ConnectedLine()
-    {
-        var user = User;
-        var target = Target;
-        if (user is null || target is null)
-        {
-            return "";
-        }
-
-        return _dialect.QuotedPortAndPath
-            ? $"+MQTTCONNECTED:0,{user.Scheme},\"{target.Host}\",\"{target.Port}\",\"{DisplayPath(user.Path)}\",{(target.Reconnect ? 1 : 0)}"
-            : $"+MQTTCONNECTED:0,{user.Scheme},\"{target.Host}\",{target.Port},{(target.Reconnect ? 1 : 0)}";
-    }
-
-    /// <summary>The +MQTTCONN line of AT+MQTTCONN?.</summary>
-    public string QueryLine()
-    {
-        var user = User;
-        var target = Target;
-        if (Quirks.ConnFailState && PhaseName == "failed")
-        {
-            // conn-fail-state: a failed attempt leaves state 2 and empty fields behind (ESP-AT issue #427).
-            return _dialect.QuotedPortAndPath
-                ? $"+MQTTCONN:0,{StateText},{user?.Scheme ?? 0},\"\",\"\",\"\",0"
-                : $"+MQTTCONN:0,{StateText},{user?.Scheme ?? 0},\"\",0,0";
-        }
-
-        int scheme = user?.Scheme ?? 0;
-        string host = target?.Host ?? "";
-        int port = target?.Port ?? 0;
-        int reconnect = target?.Reconnect == true ? 1 : 0;
-        return _dialect.QuotedPortAndPath
-            ? $"+MQTTCONN:0,{StateText},{scheme},\"{host}\",\"{port}\",\"{DisplayPath(user?.Path ?? "")}\",{reconnect}"
-            : $"+MQTTCONN:0,{StateText},{scheme},\"{host}\",{port},{reconnect}";
     }
 
     /// <summary>
@@ -592,6 +641,121 @@ public sealed class MqttLink : IAsyncDisposable
     }
 
     /// <summary>
+    /// One SUBSCRIBE with several filters (Quectel's AT+QMTSUB): the granted QoS of each filter as the
+    /// broker answered (128: refused), or null when the packet could not be sent or no SUBACK came.
+    /// A filter already in the list is subscribed again (the broker replaces it), not refused.
+    /// </summary>
+    public async Task<int[]?> SubscribeManyAsync(IReadOnlyList<Subscription> filters, TimeSpan timeout)
+    {
+        var client = ConnectedClient();
+        if (client is null)
+        {
+            return null;
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var builder = new MqttClientSubscribeOptionsBuilder();
+            foreach (var f in filters)
+            {
+                builder.WithTopicFilter(t => t.WithTopic(f.Filter).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)f.Qos));
+            }
+
+            var result = await client.SubscribeAsync(builder.Build(), cts.Token).ConfigureAwait(false);
+            // MQTTnet's result items do not keep the request's order: each is matched to its filter by topic.
+            var granted = new int[filters.Count];
+            Array.Fill(granted, -1);
+            foreach (var item in result.Items)
+            {
+                int at = -1;
+                for (int k = 0; k < filters.Count && at < 0; k++)
+                {
+                    if (granted[k] < 0 && filters[k].Filter == item.TopicFilter.Topic)
+                    {
+                        at = k;
+                    }
+                }
+
+                if (at >= 0)
+                {
+                    granted[at] = item.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2 ? (int)item.ResultCode : 128;
+                }
+            }
+
+            for (int k = 0; k < granted.Length; k++)
+            {
+                if (granted[k] < 0)
+                {
+                    granted[k] = 128;
+                }
+            }
+
+            lock (_gate)
+            {
+                for (int k = 0; k < granted.Length; k++)
+                {
+                    if (granted[k] != 128)
+                    {
+                        var filter = filters[k].Filter;
+                        _subscriptions.RemoveAll(x => x.Filter == filter);
+                        _subscriptions.Add(new Subscription(filter, granted[k]));
+                    }
+                }
+            }
+
+            return granted;
+        }
+        catch (Exception ex)
+        {
+            if (_subscribeLog.ShouldLog())
+            {
+                _log.LogWarning("Client {Index}: subscribe to {Count} filter(s) failed: {Reason}", Index, filters.Count, Describe(ex));
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>One UNSUBSCRIBE with several filters (Quectel's AT+QMTUNS): false when it could not be sent or no UNSUBACK came.</summary>
+    public async Task<bool> UnsubscribeManyAsync(IReadOnlyList<string> filters, TimeSpan timeout)
+    {
+        var client = ConnectedClient();
+        if (client is null)
+        {
+            return false;
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var builder = new MqttClientUnsubscribeOptionsBuilder();
+            foreach (var f in filters)
+            {
+                builder.WithTopicFilter(f);
+            }
+
+            await client.UnsubscribeAsync(builder.Build(), cts.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _subscriptions.RemoveAll(x => filters.Contains(x.Filter));
+                _unsubscribedToEmpty = _subscriptions.Count == 0;
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            if (_unsubscribeLog.ShouldLog())
+            {
+                _log.LogWarning("Client {Index}: unsubscribe from {Count} filter(s) failed: {Reason}", Index, filters.Count, Describe(ex));
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
     /// AT+MQTTCLEAN (graceful: DISCONNECT, so no will) or AT+RST (abrupt: the socket is cut, so the
     /// broker publishes the will). Either way configuration and subscriptions are forgotten.
     /// </summary>
@@ -601,19 +765,22 @@ public sealed class MqttLink : IAsyncDisposable
     {
         IMqttClient? client;
         LinkTransport? transport;
+        LinkTransport? opened;
         bool wasConnected;
         lock (_gate)
         {
             client = _client;
             transport = _transport;
-            wasConnected = _phase == Phase.Connected;
+            opened = _opened;
+            _opened = null;
+            wasConnected = _phase == LinkPhase.Connected;
             _client = null;
             _transport = null;
             _clientOptions = null;
             _linkLifetime.Cancel();
             _linkLifetime.Dispose();
             _linkLifetime = new CancellationTokenSource();
-            SetPhase(Phase.Idle);
+            SetPhase(LinkPhase.Idle);
             _subscriptions.Clear();
             _exactlyOnce.Clear();
             _unsubscribedToEmpty = false;
@@ -624,9 +791,16 @@ public sealed class MqttLink : IAsyncDisposable
             Tls = TlsSettings.None;
         }
 
-        _urcs.Clear();
+        _scope.Clear();
+        Reporter.Cleared(this);
+        opened?.Abort();
         if (client is null)
         {
+            if (opened is not null && _connectionLog.ShouldLog())
+            {
+                _log.LogInformation("Client {Index}: network connection closed before any CONNECT", Index);
+            }
+
             return;
         }
 
@@ -667,7 +841,7 @@ public sealed class MqttLink : IAsyncDisposable
         LinkTransport? transport;
         lock (_gate)
         {
-            transport = _phase == Phase.Connected ? _transport : null;
+            transport = _phase == LinkPhase.Connected ? _transport : null;
         }
 
         if (transport is not null)
@@ -691,7 +865,7 @@ public sealed class MqttLink : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _phase == Phase.Connected ? _client : null;
+            return _phase == LinkPhase.Connected ? _client : null;
         }
     }
 
@@ -699,7 +873,7 @@ public sealed class MqttLink : IAsyncDisposable
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(target.Host, target.Port)
-            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithProtocolVersion(connection.ProtocolVersion == 3 ? MqttProtocolVersion.V310 : MqttProtocolVersion.V311)
             .WithClientId(user.ClientId)
             .WithCleanSession(!connection.DisableCleanSession)
             .WithKeepAlivePeriod(connection.EffectiveKeepAlive)
@@ -725,30 +899,17 @@ public sealed class MqttLink : IAsyncDisposable
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var message = e.ApplicationMessage;
-        int topicBytes = Encoding.UTF8.GetByteCount(message.Topic);
-        int payloadLength = checked((int)message.Payload.Length);
-        int qos = (int)message.QualityOfServiceLevel;
-        var pieces = Pieces(topicBytes, payloadLength, qos);
-        if (pieces.FirstData < 0)
+        if (!Reporter.CanTake(this, message))
         {
-            // split-subrecv: esp-mqtt's buffer cannot even hold the PUBLISH's header, and it drops the
-            // connection ("message is too big, insufficient buffer size"); unacknowledged, so a broker
-            // that keeps the session delivers it again.
+            // Unacknowledged, so a broker that keeps the session delivers it again.
             e.AutoAcknowledge = false;
-            _urcs.CountTooLarge();
-            if (_connectionLog.ShouldLog())
-            {
-                _log.LogWarning("A message on a topic of {TopicBytes} bytes does not fit split-subrecv's buffer of {Buffer} bytes with its header: connection closed, as ESP-AT closes it", topicBytes, Quirks.SplitSubrecvBytes);
-            }
-
-            Cut("split-subrecv: the topic does not fit the buffer");
             return Task.CompletedTask;
         }
 
         InboundAck? ack = null;
         if (message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
         {
-            // Acknowledged once the host has the line (UrcQueue), not when MQTTnet returns from here.
+            // Acknowledged once the host has the message (the reporter sees to it), not when MQTTnet returns from here.
             e.AutoAcknowledge = false;
             if (message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
             {
@@ -761,92 +922,19 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         // Redeliveries of a QoS 2 message the host has are not counted again.
-        Counters?.Receive(qos);
-
-        // +MQTTSUBRECV:0,"<topic>",<length>,<payload>\r\n, the payload raw; with split-subrecv one such
-        // line per piece, all in one buffer: the message is queued, written and acknowledged as one.
-        var prefix = "+MQTTSUBRECV:0,\""u8;
-        int count = pieces.Count(payloadLength);
-        int length = 0;
-        for (int i = 0; i < count; i++)
-        {
-            int piece = pieces.Length(i, payloadLength);
-            length += prefix.Length + topicBytes + 2 + Digits(piece) + 1 + piece + 2;
-        }
-
-        var line = ArrayPool<byte>.Shared.Rent(length);
-        var span = line.AsSpan(0, length);
-        var payload = message.Payload;
-        int n = 0;
-        for (int i = 0, offset = 0; i < count; i++)
-        {
-            int piece = pieces.Length(i, payloadLength);
-            prefix.CopyTo(span[n..]);
-            n += prefix.Length;
-            n += Encoding.UTF8.GetBytes(message.Topic, span[n..]);
-            span[n++] = (byte)'"';
-            span[n++] = (byte)',';
-            piece.TryFormat(span[n..], out int digitCount, default, CultureInfo.InvariantCulture);
-            n += digitCount;
-            span[n++] = (byte)',';
-            payload.Slice(offset, piece).CopyTo(span[n..]);
-            n += piece;
-            offset += piece;
-            span[n++] = (byte)'\r';
-            span[n++] = (byte)'\n';
-        }
-
-        _urcs.EnqueueMessage(line, length, ack);
+        Counters?.Receive((int)message.QualityOfServiceLevel);
+        Reporter.Deliver(this, message, e.PacketIdentifier, ack);
         return Task.CompletedTask;
     }
 
-    private static int Digits(int value)
+    /// <summary>Logs a message the family could not take for its size, and counts it (the reporter's call, before it cuts).</summary>
+    internal void TooLargeForFamily(string why)
     {
-        int digits = 1;
-        for (; value >= 10; value /= 10)
+        _urcs.CountTooLarge();
+        if (_connectionLog.ShouldLog())
         {
-            digits++;
+            _log.LogWarning("{Why}: connection closed, as the module closes it", why);
         }
-
-        return digits;
-    }
-
-    /// <summary>
-    /// How a message of <paramref name="payloadLength"/> bytes is cut: whole, or with split-subrecv as
-    /// esp-mqtt fills its buffer of B bytes (<c>mqtt_message_receive</c>, <c>deliver_publish</c>): the first
-    /// piece is what the buffer holds after the PUBLISH's header (fixed header, topic length, topic, packet
-    /// identifier for QoS 1 and 2), every later piece up to B bytes. A packet of at most B bytes is whole.
-    /// </summary>
-    private SplitPieces Pieces(int topicBytes, int payloadLength, int qos)
-    {
-        if (Quirks.SplitSubrecvBytes is not { } buffer)
-        {
-            return SplitPieces.Whole;
-        }
-
-        int remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadLength;
-        int fixedHeader = 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4);
-        if (fixedHeader + remaining <= buffer)
-        {
-            return SplitPieces.Whole;
-        }
-
-        // A header that exactly fills the buffer leaves an empty first piece; a longer one does not fit.
-        int header = fixedHeader + remaining - payloadLength;
-        return new SplitPieces(header > buffer ? -1 : buffer - header, buffer);
-    }
-
-    /// <summary>A message's pieces: the first holds <see cref="FirstData"/> bytes, the others up to <see cref="Rest"/>; -1: does not fit.</summary>
-    private readonly record struct SplitPieces(int FirstData, int Rest)
-    {
-        public static readonly SplitPieces Whole = new(int.MaxValue, int.MaxValue);
-
-        public int Count(int payloadLength) =>
-            payloadLength <= FirstData ? 1 : 1 + (int)(((long)payloadLength - FirstData + Rest - 1) / Rest);
-
-        public int Length(int index, int payloadLength) => index == 0
-            ? Math.Min(payloadLength, FirstData)
-            : (int)Math.Min(Rest, (long)payloadLength - FirstData - ((long)(index - 1) * Rest));
     }
 
     /// <summary>A QoS 2 message: false when it is the broker's redelivery of one the host already has or will have.</summary>
@@ -890,19 +978,21 @@ public sealed class MqttLink : IAsyncDisposable
         bool reconnect;
         CancellationToken lifetime;
         BrokerViolationException? violation;
+        LinkLoss loss;
         TimeSpan upFor;
         TimeSpan delay;
         lock (_gate)
         {
-            if (!ReferenceEquals(_client, client) || _phase != Phase.Connected)
+            if (!ReferenceEquals(_client, client) || _phase != LinkPhase.Connected)
             {
                 return Task.CompletedTask; // a failed attempt, or a drop we caused
             }
 
             reconnect = Target?.Reconnect == true;
-            SetPhase(reconnect ? Phase.Reconnecting : Phase.Dropped);
+            SetPhase(reconnect ? LinkPhase.Reconnecting : LinkPhase.Dropped);
             lifetime = _linkLifetime.Token;
             violation = _transport?.Violation;
+            loss = _transport is not null && ReferenceEquals(_cutForSilence, _transport) ? LinkLoss.PingTimeout : LinkLoss.PeerClosed;
             upFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - _connectedAt);
             var keepAlive = _clientOptions?.KeepAlivePeriod ?? MaxStableAfter;
             if (upFor >= (keepAlive < MaxStableAfter ? keepAlive : MaxStableAfter))
@@ -934,7 +1024,7 @@ public sealed class MqttLink : IAsyncDisposable
             }
         }
 
-        _urcs.EnqueueLink("+MQTTDISCONNECTED:0\r\n"u8.ToArray());
+        Reporter.Lost(this, loss, reconnect);
         if (reconnect)
         {
             _ = Task.Run(() => ReconnectAsync(client, delay, lifetime), CancellationToken.None);
@@ -981,7 +1071,7 @@ public sealed class MqttLink : IAsyncDisposable
                         return;
                     }
 
-                    SetPhase(Phase.Connected);
+                    SetPhase(LinkPhase.Connected);
                     restore = [.. _subscriptions];
                     Counters?.Reconnect();
 
@@ -994,7 +1084,7 @@ public sealed class MqttLink : IAsyncDisposable
                 {
                     _log.LogInformation("Reconnected after {Attempts} attempt(s); restoring {Count} subscription(s)", attempt, restore.Count);
                 }
-                _urcs.EnqueueLink(Encoding.UTF8.GetBytes(ConnectedLine() + "\r\n"));
+                Reporter.Reconnected(this);
                 if (restore.Count > 0)
                 {
                     var builder = new MqttClientSubscribeOptionsBuilder();
@@ -1049,7 +1139,7 @@ public sealed class MqttLink : IAsyncDisposable
                         return;
                     }
 
-                    if (_phase != Phase.Connected)
+                    if (_phase != LinkPhase.Connected)
                     {
                         continue;
                     }
@@ -1059,6 +1149,11 @@ public sealed class MqttLink : IAsyncDisposable
                 if (silence >= keepAlive)
                 {
                     _log.LogWarning("Nothing from the broker for {Seconds:F1} s (keepalive {KeepAlive} s): connection considered dead", silence.TotalSeconds, keepAlive.TotalSeconds);
+                    lock (_gate)
+                    {
+                        _cutForSilence = transport;
+                    }
+
                     transport.Abort();
                 }
                 else if (silence >= keepAlive / 2)
@@ -1088,7 +1183,16 @@ public sealed class MqttLink : IAsyncDisposable
 
     private static TimeSpan Next(TimeSpan delay) => delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
 
-    private static string DisplayPath(string path) => path.Length == 0 || path[0] == '/' ? path : "/" + path;
+    /// <summary>The MQTT 3.1.1 CONNACK return code a refusal stands for (MQTTnet names them in MQTT 5 terms); 0: none.</summary>
+    private static int Refusal(MqttClientConnectResultCode? code) => code switch
+    {
+        null or MqttClientConnectResultCode.Success => 0,
+        MqttClientConnectResultCode.UnsupportedProtocolVersion => 1,
+        MqttClientConnectResultCode.ClientIdentifierNotValid => 2,
+        MqttClientConnectResultCode.ServerUnavailable => 3,
+        MqttClientConnectResultCode.BadUserNameOrPassword => 4,
+        _ => 5,
+    };
 
     private static T? Find<T>(Exception? ex)
         where T : Exception
@@ -1112,6 +1216,40 @@ public sealed class MqttLink : IAsyncDisposable
         _ when ex.InnerException is not null && ex.InnerException is not OperationCanceledException => ex.InnerException.Message,
         _ => ex.Message,
     };
+}
+
+/// <summary>Where a link is: ESP-AT uses Idle..Dropped; Opening and Opened are Quectel's AT+QMTOPEN before any CONNECT.</summary>
+public enum LinkPhase
+{
+    /// <summary>No connection attempted since the last configuration.</summary>
+    Idle,
+
+    /// <summary>The network connection is being opened ahead of CONNECT.</summary>
+    Opening,
+
+    /// <summary>The network connection is open; no CONNECT yet.</summary>
+    Opened,
+    Connecting,
+    Connected,
+
+    /// <summary>An established connection dropped; reconnect=1 is retrying.</summary>
+    Reconnecting,
+
+    /// <summary>A connection attempt failed; CONN may be tried again.</summary>
+    Failed,
+
+    /// <summary>An established connection dropped with reconnect=0: CLEAN and configure again.</summary>
+    Dropped,
+}
+
+/// <summary>Why <see cref="MqttLink.OpenAsync"/> failed.</summary>
+public enum OpenFailure
+{
+    /// <summary>The connection could not be made (refused, unreachable, TLS handshake failed, timed out).</summary>
+    Network,
+
+    /// <summary>The host name did not resolve.</summary>
+    HostNotFound,
 }
 
 /// <summary>CONNACK with a failure code.</summary>

@@ -176,8 +176,18 @@ public sealed class OutputWriter
     /// <param name="urc">The lines.</param>
     /// <param name="cancellationToken">Ends the wait for a host or the end of a response.</param>
     /// <param name="beforeWrite">Called once the bytes are about to be written (a scenario's URC trigger).</param>
-    public async ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken, Action? beforeWrite = null)
+    public ValueTask WriteUrcAsync(ReadOnlyMemory<byte> urc, CancellationToken cancellationToken, Action? beforeWrite = null) =>
+        WriteUrcAsync(() => urc, cancellationToken, beforeWrite);
+
+    /// <summary>
+    /// As <see cref="WriteUrcAsync(ReadOnlyMemory{byte}, CancellationToken, Action?)"/>, with the lines composed
+    /// only once they may go out (<paramref name="compose"/> runs once, under the writer's lock): a line whose link
+    /// was closed while a response held it back is left out then, not written after all. Nothing is written when
+    /// nothing is left.
+    /// </summary>
+    public async ValueTask WriteUrcAsync(Func<ReadOnlyMemory<byte>> compose, CancellationToken cancellationToken, Action? beforeWrite = null)
     {
+        ReadOnlyMemory<byte>? composed = null;
         while (true)
         {
             Task changed;
@@ -186,6 +196,13 @@ public sealed class OutputWriter
             {
                 if ((!_responseOpen || _admitOne is not null) && _host is not null)
                 {
+                    composed ??= compose();
+                    var urc = composed.Value;
+                    if (urc.IsEmpty)
+                    {
+                        return;
+                    }
+
                     beforeWrite?.Invoke();
                     beforeWrite = null;
                     bool written;

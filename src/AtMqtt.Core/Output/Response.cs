@@ -4,6 +4,19 @@ using System.Text;
 
 namespace AtMqtt.Core.Output;
 
+/// <summary>How a delimited data phase (<see cref="Modem.BeginDataPhase(int, byte, byte, string, Func{Modem, DataEnd, byte[], ValueTask})"/>) ended.</summary>
+public enum DataEnd
+{
+    /// <summary>The terminator came (Ctrl-Z).</summary>
+    Complete,
+
+    /// <summary>The cancel byte came (Esc): the data is abandoned.</summary>
+    Cancelled,
+
+    /// <summary>More bytes than the maximum came before any terminator.</summary>
+    TooLong,
+}
+
 /// <summary>Builds the bytes of one response (SPEC section 2) in a buffer reused for every command.</summary>
 public sealed class Response
 {

@@ -31,7 +31,6 @@ public sealed class UrcQueue : IDisposable
     // Completes when no line waits any more (urc-in-prompt waits for the lines waiting at a prompt).
     private TaskCompletionSource? _idle;
     private int _unacknowledged;
-    private int _generation;
     private long _qos0Dropped;
     private long _tooLarge;
 
@@ -72,17 +71,26 @@ public sealed class UrcQueue : IDisposable
     /// <summary>Lines waiting for the host.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
+    /// <summary>The lines of link 0 (the scope <see cref="EnqueueLink(byte[])"/> and <see cref="Clear"/> use).</summary>
+    public UrcScope Default { get; } = new();
+
     /// <summary>A line of the module itself (WIFI DISCONNECT, +TIME_UPDATED): never dropped, not cleared with the link.</summary>
-    public void Enqueue(byte[] line) => Add(new Item(line, line.Length, false, null, Permanent, false));
+    public void Enqueue(byte[] line) => Add(new Item(line, line.Length, false, null, null, Permanent, false));
 
     /// <summary>A status line of the MQTT link (+MQTTCONNECTED, +MQTTDISCONNECTED): cleared with the link.</summary>
-    public void EnqueueLink(byte[] line) => Add(new Item(line, line.Length, false, null, Volatile.Read(ref _generation), false));
+    public void EnqueueLink(byte[] line) => EnqueueLink(line, Default);
+
+    /// <summary>A status line of the link that owns <paramref name="scope"/>: cleared with that link only.</summary>
+    public void EnqueueLink(byte[] line, UrcScope scope) => Add(new Item(line, line.Length, false, null, scope, scope.Current, false));
 
     /// <summary>
     /// A received message, its line in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (returned
     /// once written or dropped); false when a QoS 0 message had to be dropped.
     /// </summary>
-    public bool EnqueueMessage(byte[] pooledLine, int length, InboundAck? acknowledge)
+    public bool EnqueueMessage(byte[] pooledLine, int length, InboundAck? acknowledge) => EnqueueMessage(pooledLine, length, acknowledge, Default);
+
+    /// <summary>A received message of the link that owns <paramref name="scope"/> (see <see cref="EnqueueMessage(byte[], int, InboundAck?)"/>).</summary>
+    public bool EnqueueMessage(byte[] pooledLine, int length, InboundAck? acknowledge, UrcScope scope)
     {
         if (acknowledge is null)
         {
@@ -107,8 +115,62 @@ public sealed class UrcQueue : IDisposable
             Interlocked.Increment(ref _unacknowledged);
         }
 
-        Add(new Item(pooledLine, length, true, acknowledge, Volatile.Read(ref _generation), acknowledge is null));
+        Add(new Item(pooledLine, length, true, acknowledge, scope, scope.Current, acknowledge is null));
         return true;
+    }
+
+    /// <summary>
+    /// A QoS 0 message a host-pull buffer takes instead of a line: counted against the same bound; false
+    /// (dropped and counted) past it. <see cref="ReleaseQos0"/> ends the count when the host read it or it went.
+    /// </summary>
+    public bool TryHoldQos0()
+    {
+        if (Interlocked.Increment(ref _qos0Queued) <= _qos0Limit)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _qos0Queued);
+        long dropped = Interlocked.Increment(ref _qos0Dropped);
+        if (_dropLog.ShouldLog())
+        {
+            _log.LogWarning("Receive queue full ({Limit} QoS 0 messages): message dropped, {Dropped} dropped so far", _qos0Limit, dropped);
+        }
+
+        Dropped?.Invoke(dropped);
+        return false;
+    }
+
+    /// <summary>A QoS 0 message <see cref="TryHoldQos0"/> counted is no longer held.</summary>
+    public void ReleaseQos0() => Interlocked.Decrement(ref _qos0Queued);
+
+    /// <summary>A QoS 1/2 message a host-pull buffer holds: counted as unacknowledged until <see cref="AcknowledgeHeldAsync"/>.</summary>
+    public void Hold() => Interlocked.Increment(ref _unacknowledged);
+
+    /// <summary>
+    /// The host has the held message (its response was written), or it is gone with its link (<paramref name="send"/>
+    /// false): the acknowledgement goes to the broker, or never will.
+    /// </summary>
+    public async Task AcknowledgeHeldAsync(InboundAck ack, bool send, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (send)
+            {
+                await ack.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (_log.IsEnabled(LogLevel.Debug) && _ackLog.ShouldLog())
+            {
+                _log.LogDebug(ex, "Acknowledgement not sent: the connection is gone");
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _unacknowledged);
+        }
     }
 
     /// <summary>Completes once no line waits for the host: at once when none does.</summary>
@@ -130,8 +192,8 @@ public sealed class UrcQueue : IDisposable
         return idle.Task;
     }
 
-    /// <summary>Forgets the link's queued lines (AT+MQTTCLEAN, AT+RST): they belong to a link that is gone.</summary>
-    public void Clear() => Interlocked.Increment(ref _generation);
+    /// <summary>Forgets link 0's queued lines (AT+MQTTCLEAN, AT+RST): they belong to a link that is gone.</summary>
+    public void Clear() => Default.Clear();
 
     internal async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -143,32 +205,11 @@ public sealed class UrcQueue : IDisposable
         {
             while (await _items.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (taken.Count < MaxBatchLines && batch.WrittenCount < MaxBatchBytes && _items.Reader.TryRead(out var item))
-                {
-                    if (item.Generation != Permanent && item.Generation != Volatile.Read(ref _generation))
-                    {
-                        Release(item);
-                        if (item.Acknowledge is not null)
-                        {
-                            Interlocked.Decrement(ref _unacknowledged); // never will be: its link is gone
-                        }
-
-                        continue;
-                    }
-
-                    batch.Write(item.Line.AsSpan(0, item.Length));
-                    taken.Add(item);
-                }
-
-                if (taken.Count == 0)
-                {
-                    continue;
-                }
-
+                // The lines are taken once they may go out: a link closed meanwhile has its lines left out.
                 // A scenario's URC trigger hears of each line just before it goes out: what it starts
                 // is in place before the host can answer the line.
                 var written = Written;
-                await _output.WriteUrcAsync(batch.WrittenMemory, cancellationToken, written is null ? null : () =>
+                await _output.WriteUrcAsync(() => Take(batch, taken), cancellationToken, written is null ? null : () =>
                 {
                     foreach (var item in taken)
                     {
@@ -208,6 +249,29 @@ public sealed class UrcQueue : IDisposable
         }
     }
 
+    /// <summary>The lines waiting now (up to a batch), less those of links cleared since they were queued.</summary>
+    private ReadOnlyMemory<byte> Take(ArrayBufferWriter<byte> batch, List<Item> taken)
+    {
+        while (taken.Count < MaxBatchLines && batch.WrittenCount < MaxBatchBytes && _items.Reader.TryRead(out var item))
+        {
+            if (item.Scope is { } scope && item.Generation != scope.Current)
+            {
+                Release(item);
+                if (item.Acknowledge is not null)
+                {
+                    Interlocked.Decrement(ref _unacknowledged); // never will be: its link is gone
+                }
+
+                continue;
+            }
+
+            batch.Write(item.Line.AsSpan(0, item.Length));
+            taken.Add(item);
+        }
+
+        return batch.WrittenMemory;
+    }
+
     public void Dispose()
     {
         _dropLog.Dispose();
@@ -238,5 +302,18 @@ public sealed class UrcQueue : IDisposable
         }
     }
 
-    private readonly record struct Item(byte[] Line, int Length, bool Pooled, InboundAck? Acknowledge, int Generation, bool CountsAsQos0);
+    private readonly record struct Item(byte[] Line, int Length, bool Pooled, InboundAck? Acknowledge, UrcScope? Scope, int Generation, bool CountsAsQos0);
+}
+
+/// <summary>
+/// The lines of one link in the shared queue: <see cref="Clear"/> forgets those still waiting (the link was
+/// closed or reset) and leaves every other link's alone.
+/// </summary>
+public sealed class UrcScope
+{
+    private int _generation;
+
+    internal int Current => Volatile.Read(ref _generation);
+
+    public void Clear() => Interlocked.Increment(ref _generation);
 }

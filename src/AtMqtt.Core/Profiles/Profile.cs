@@ -23,8 +23,27 @@ public sealed record Profile
     /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
-    /// <summary>The profile names <c>--profile</c> accepts, the default first, then the ESP-AT releases oldest first.</summary>
+    /// <summary>Independent MQTT clients of the module (ESP-AT's one LinkID; Quectel's client_idx 0..5): <see cref="Modem.Links"/>.</summary>
+    public int Clients { get; init; } = 1;
+
+    /// <summary>
+    /// The timing model (docs/profiles.md): how long after a command's <c>OK</c> its result URC comes at the
+    /// earliest, as the network's time on a real module. 0 where the result is part of the response (ESP-AT);
+    /// <c>--result-delay</c> (<see cref="ModemOptions.ResultDelay"/>) overrides it.
+    /// </summary>
+    public TimeSpan ResultDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How each link tells the host what happens on it (given the client index): the family's <see cref="Mqtt.ILinkReporter"/>.</summary>
+    public Func<int, Mqtt.ILinkReporter> Reporter { get; init; } = Mqtt.EspAtLinkReporter.Create;
+
+    /// <summary>The AT+MQTT* modules (ESP-AT's command set), the default first, then the ESP-AT releases oldest first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
+
+    /// <summary>The cellular modules, each with its vendor's own MQTT command set (docs/quectel.md).</summary>
+    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name];
+
+    /// <summary>Every name <c>--profile</c> accepts: <see cref="Names"/>, then <see cref="CellularNames"/>.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. CellularNames];
 
     /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
     public static Profile? FromName(string name, int maxPubRaw = 65536) => name switch
@@ -34,6 +53,7 @@ public sealed record Profile
         EspAt32.Name => EspAt32.Create(maxPubRaw),
         EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
+        QuectelBg95.Name => QuectelBg95.Create(),
         _ => null,
     };
 
@@ -52,5 +72,5 @@ public sealed record Profile
 
     /// <summary>Every command some profile knows, by name (fault and scenario validation before a modem exists).</summary>
     public static IReadOnlyList<string> AllCommandNames { get; } =
-        [.. Names.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
+        [.. AllNames.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
 }

@@ -9,14 +9,14 @@ namespace AtMqtt.Modem.Tests.Cli;
 /// </summary>
 public sealed class ProfileOptionTests
 {
-    private const string Choices = "bk7238, esp-at-2.2, esp-at-3.2, esp-at-4.1, esp-at-5.0";
+    private const string Choices = "bk7238, esp-at-2.2, esp-at-3.2, esp-at-4.1, esp-at-5.0, quectel-bg95";
 
     [Fact]
     public async Task Help_lists_the_profile_option_and_every_profile()
     {
         var (code, help, _) = await RunAsync(["--help"]);
         Assert.Equal(0, code);
-        Assert.Matches(@"(?m)^  --profile <bk7238\|esp-at-2\.2\|esp-at-3\.2\|esp-at-4\.1\|esp-at-5\.0>", help);
+        Assert.Matches(@"(?m)^  --profile <bk7238\|esp-at-2\.2\|esp-at-3\.2\|esp-at-4\.1\|esp-at-5\.0\|quectel-bg95>", help);
     }
 
     [Fact]

@@ -40,6 +40,8 @@ public sealed partial class UsageErrorTests
         { "--data-timeout", ["--data-timeout", "-1"] },
         { "--data-timeout", ["--data-timeout", "ten"] },
         { "--data-timeout", ["--data-timeout", "86401"] },
+        { "--result-delay", ["--result-delay", "-1"] },
+        { "--result-delay", ["--result-delay", "600001"] },
         { "--max-subscriptions", ["--max-subscriptions", "0"] },
         { "--rx-queue", ["--rx-queue", "0"] },
         { "--rx-queue", ["--rx-queue", "2147483648"] },

@@ -31,7 +31,20 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
     /// <summary>Time since the broker last sent a byte on the current connection.</summary>
     public TimeSpan Silence => _stream?.Silence ?? TimeSpan.Zero;
 
-    public async Task<Stream> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
+    // A connection opened ahead of CONNECT (OpenAheadAsync), handed to MQTTnet's first ConnectAsync.
+    private Stream? _ahead;
+
+    /// <summary>
+    /// Opens the connection now (Quectel's AT+QMTOPEN: TCP, and TLS for a TLS scheme, before any MQTT
+    /// packet); MQTTnet's next <see cref="ConnectAsync"/> takes it instead of opening another.
+    /// </summary>
+    public async Task OpenAheadAsync(CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _ahead, await OpenAsync(cancellationToken).ConfigureAwait(false))?.Dispose();
+
+    public Task<Stream> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _ahead, null) is { } ahead ? Task.FromResult(ahead) : OpenAsync(cancellationToken);
+
+    private async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
         // Missing credentials are known before any packet is sent.
         var credentials = _credentials ??= resolveCredentials();
