@@ -23,8 +23,23 @@ public sealed record Profile
     /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
-    /// <summary>The profile names <c>--profile</c> accepts, the default first, then the ESP-AT releases oldest first.</summary>
+    /// <summary>
+    /// The cellular module, for the 3GPP and vendor network commands (AT+CPIN?, AT+CREG?, AT+QIACT, AT+NETOPEN...):
+    /// null on the Wi-Fi modules.
+    /// </summary>
+    public Device.CellularModule? Cellular { get; init; }
+
+    /// <summary>What the module writes when it starts (on every host attach and after a reset).</summary>
+    public string Boot => Cellular?.Boot ?? "ready\r\n";
+
+    /// <summary>The Wi-Fi (seed and ESP-AT) profile names, the default first, then the ESP-AT releases oldest first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
+
+    /// <summary>The cellular modules (docs/cellular.md).</summary>
+    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, SimcomA7670.Name];
+
+    /// <summary>Every name <c>--profile</c> accepts: the Wi-Fi profiles, then the cellular ones.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. CellularNames];
 
     /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
     public static Profile? FromName(string name, int maxPubRaw = 65536) => name switch
@@ -34,6 +49,8 @@ public sealed record Profile
         EspAt32.Name => EspAt32.Create(maxPubRaw),
         EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
+        QuectelBg95.Name => QuectelBg95.Create(),
+        SimcomA7670.Name => SimcomA7670.Create(),
         _ => null,
     };
 
@@ -52,5 +69,5 @@ public sealed record Profile
 
     /// <summary>Every command some profile knows, by name (fault and scenario validation before a modem exists).</summary>
     public static IReadOnlyList<string> AllCommandNames { get; } =
-        [.. Names.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
+        [.. AllNames.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
 }
