@@ -21,7 +21,6 @@ namespace AtMqtt.Core;
 /// </summary>
 public sealed partial class Modem : IAsyncDisposable
 {
-    private static ReadOnlySpan<byte> ReadyLine => "ready\r\n"u8;
     private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
 
     private readonly LineFramer _framer = new();
@@ -74,6 +73,8 @@ public sealed partial class Modem : IAsyncDisposable
         var profile = options.Profile ?? Profile.ForDialect(options.Dialect);
         Quirks = Quirks.Merge(profile.DefaultQuirks, options.Quirks);
         Profile = profile;
+        ReadyLine = System.Text.Encoding.ASCII.GetBytes(profile.Boot);
+        Network = new AtMqtt.Core.Device.CellularNetwork(profile.Cellular ?? AtMqtt.Core.Device.CellularModule.None);
         Commands = Quirks.NoMqtt ? profile.Commands.Without(c => c.Name.StartsWith("AT+MQTT", StringComparison.Ordinal)) : profile.Commands;
         _log = options.LoggerFactory.CreateLogger("AtMqtt.Modem");
         _longLineLog = Throttle(LogLevel.Warning, $"Line longer than {LineFramer.MaxLineBytes} bytes discarded");
@@ -143,6 +144,12 @@ public sealed partial class Modem : IAsyncDisposable
     /// <summary>The simulated module around the link: Wi-Fi, SNTP, UART, system settings.</summary>
     public Device.DeviceState Device { get; } = new();
 
+    /// <summary>The simulated SIM and mobile network of a cellular profile (unused on the Wi-Fi ones).</summary>
+    public Device.CellularNetwork Network { get; }
+
+    /// <summary>What the module writes when it starts: <c>ready</c>, or the cellular profile's boot lines.</summary>
+    private byte[] ReadyLine { get; }
+
     public OutputWriter Output { get; }
 
     public UrcQueue Urcs { get; }
@@ -205,7 +212,7 @@ public sealed partial class Modem : IAsyncDisposable
                 host.Input.AdvanceTo(early.Buffer.Start);
             }
 
-            await Output.AttachAsync(host.Output, ReadyLine.ToArray()).ConfigureAwait(false);
+            await Output.AttachAsync(host.Output, ReadyLine).ConfigureAwait(false);
             HostChanged(attached: true);
             await ReadLoopAsync(host.Input, cancellationToken).ConfigureAwait(false);
         }
@@ -839,6 +846,7 @@ public sealed partial class Modem : IAsyncDisposable
         Echo = true;
         SysLog = false;
         Device.Restart();
+        Network.Restart();
         if (_restartLog.ShouldLog())
         {
             _log.LogInformation("Restarted");

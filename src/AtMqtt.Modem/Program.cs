@@ -23,7 +23,7 @@ var embeddedBroker = OptionalValueInt(
     "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883; 0 picks a free one, logged at start).", EmbeddedBroker.DefaultPort, 0, 65535);
 var dialect = Choice("--dialect", "Command dialect: seed (default, the bk7238 profile) or esp-at (the esp-at-5.0 profile).", "seed", "seed", "esp-at");
 var profile = Choice(
-    "--profile", "The module and firmware release (docs/profiles.md); sets the dialect. Default: the one --dialect stands for.", "", [.. Profile.AllNames]);
+    "--profile", "The module and firmware release (docs/profiles.md, docs/cellular.md, docs/quectel.md); sets the dialect. Default: the one --dialect stands for.", "", [.. Profile.AllNames]);
 var quirk = Many("--quirk", "NAME[=VALUE]", $"Behave as the real module misbehaves (repeatable; docs/quirks.md): {string.Join("; ", Quirks.Known.Select(k => $"{k.Name} {k.Help}"))}.");
 
 // A data phase's deadline is a Timer: a day is far below its limit (about 49 days).

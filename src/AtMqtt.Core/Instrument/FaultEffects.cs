@@ -28,6 +28,13 @@ internal sealed class FaultEffects(Modem modem) : IFaultEffects
             case FaultKinds.BrokerUnreachable:
                 CutAll($"a broker-unreachable fault, {fault.Id}");
                 break;
+            case FaultKinds.RegistrationLost:
+                // The MQTT clients hear of it through CellularNetwork.Changed (docs/cellular.md).
+                Commands.Cellular.Answer.Urcs(modem, modem.Network.SetRegistrationLost(true));
+                break;
+            case FaultKinds.PdpDeactivated:
+                Commands.Cellular.Answer.Urcs(modem, modem.Network.NetworkDeactivates());
+                break;
         }
     }
 
@@ -42,6 +49,15 @@ internal sealed class FaultEffects(Modem modem) : IFaultEffects
 
     public void Ended(Fault fault)
     {
+        if (fault.Kind == FaultKinds.RegistrationLost)
+        {
+            Commands.Cellular.Answer.Urcs(modem, modem.Network.SetRegistrationLost(false));
+        }
+        else if (fault.Kind == FaultKinds.PdpDeactivated)
+        {
+            modem.Network.RefuseActivation(false);
+        }
+
         if (fault.Kind == FaultKinds.WifiDrop)
         {
             if (_wasJoined)

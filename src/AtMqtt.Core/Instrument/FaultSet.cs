@@ -236,7 +236,7 @@ internal sealed class Fault(string id, FaultSpec spec, DateTimeOffset started, D
     public FaultSpec Spec { get; } = spec;
 
     /// <summary>The interned kind (one of <see cref="FaultKinds"/>), compared by reference on hot paths.</summary>
-    public string Kind { get; } = FaultKinds.All.First(k => k == spec.Kind);
+    public string Kind { get; } = FaultKinds.Known.First(k => k == spec.Kind);
 
     public DateTimeOffset Started { get; } = started;
 

@@ -54,9 +54,18 @@ public static class FaultKinds
     public const string UrcInPrompt = "urc-in-prompt";
     public const string UartNoise = "uart-noise";
     public const string SlowHostLink = "slow-host-link";
+    public const string RegistrationLost = "registration-lost";
+    public const string PdpDeactivated = "pdp-deactivated";
 
+    /// <summary>The kinds every profile takes.</summary>
     public static readonly IReadOnlyList<string> All =
         [WifiDrop, BrokerUnreachable, BrokerStall, AckDelay, PublishFail, Error, Busy, UrcInPrompt, UartNoise, SlowHostLink];
+
+    /// <summary>The mobile network's faults: only on a cellular profile (docs/cellular.md).</summary>
+    public static readonly IReadOnlyList<string> Cellular = [RegistrationLost, PdpDeactivated];
+
+    /// <summary>Every kind.</summary>
+    public static readonly IReadOnlyList<string> Known = [.. All, .. Cellular];
 }
 
 /// <summary>A bad fault request: the message says what was wrong, and nothing was started.</summary>

@@ -35,6 +35,8 @@ internal static class FaultValidation
         [FaultKinds.UrcInPrompt] = ([], []),
         [FaultKinds.UartNoise] = ([DropRate, FlipRate, Direction], [Seconds, Seed]),
         [FaultKinds.SlowHostLink] = ([Baud], [Seconds]),
+        [FaultKinds.RegistrationLost] = ([], [Seconds]),
+        [FaultKinds.PdpDeactivated] = ([], [Seconds]),
     };
 
     /// <summary>
@@ -44,13 +46,22 @@ internal static class FaultValidation
     /// </summary>
     public static FaultSpec Validate(FaultSpec spec, (string Profile, IReadOnlyList<string> Commands)? table = null)
     {
+        // A cellular modem answers AT+CREG; its network faults are listed (and taken) only there.
+        bool cellular = table is { } t0 && t0.Commands.Contains("AT+CREG");
+        string kinds = string.Join(", ", cellular ? FaultKinds.Known : FaultKinds.All);
         if (string.IsNullOrEmpty(spec.Kind))
         {
-            throw new FaultSpecException($"kind: required; one of {string.Join(", ", FaultKinds.All)}");
+            throw new FaultSpecException($"kind: required; one of {kinds}");
         }
 
-        var kind = FaultKinds.All.FirstOrDefault(k => k == spec.Kind)
-            ?? throw new FaultSpecException($"kind: unknown fault kind '{Clip(spec.Kind)}'; one of {string.Join(", ", FaultKinds.All)}");
+        var kind = FaultKinds.Known.FirstOrDefault(k => k == spec.Kind);
+        if (kind is null || (table is not null && !cellular && FaultKinds.Cellular.Contains(kind)))
+        {
+            throw new FaultSpecException(kind is null
+                ? $"kind: unknown fault kind '{Clip(spec.Kind)}'; one of {kinds}"
+                : $"kind: {kind} is a mobile network's fault, for a cellular profile ({string.Join(", ", Profile.CellularNames)}); this modem is the {table!.Value.Profile} profile");
+        }
+
         var (required, optional) = Parameters[kind];
         foreach (var (name, present) in Present(spec))
         {

@@ -123,6 +123,7 @@ public sealed partial class Modem
             Echo = true;
             SysLog = false;
             Device.Restart();
+            Network.Restart();
             _log.LogInformation("Reset pin pulled: link cut, state forgotten");
             _stateWatch.Check(this);
             await Output.ReadyAfterResetAsync(ReadyLine.ToArray()).ConfigureAwait(false);

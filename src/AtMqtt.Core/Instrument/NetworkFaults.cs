@@ -9,10 +9,13 @@ namespace AtMqtt.Core.Instrument;
 /// </summary>
 internal static class NetworkFaults
 {
-    /// <summary>A connection attempt while wifi-drop or broker-unreachable is active fails as the network would make it.</summary>
+    /// <summary>
+    /// A connection attempt while wifi-drop, registration-lost, pdp-deactivated or broker-unreachable is active
+    /// fails as the network would make it.
+    /// </summary>
     public static void ThrowIfUnreachable(FaultSet faults)
     {
-        if (faults.Find(FaultKinds.WifiDrop) is not null)
+        if (faults.Find(FaultKinds.WifiDrop) is not null || faults.Find(FaultKinds.RegistrationLost) is not null || faults.Find(FaultKinds.PdpDeactivated) is not null)
         {
             throw new SocketException((int)SocketError.NetworkUnreachable);
         }

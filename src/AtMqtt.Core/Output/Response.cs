@@ -62,6 +62,17 @@ public sealed class Response
         Raw("\r\nERROR\r\n"u8);
     }
 
+    /// <summary>
+    /// A failure written as a line of its own instead of <c>ERROR</c> (<c>\r\n+CME ERROR: 30\r\n</c>): counted
+    /// as an error like <see cref="Error"/>.
+    /// </summary>
+    public void ErrorLine(string text)
+    {
+        LastError = uint.MaxValue;
+        Counters?.Error();
+        Final(text);
+    }
+
     /// <summary>An information line: the text, then CR LF.</summary>
     public void Line(ReadOnlySpan<byte> text)
     {

@@ -36,13 +36,22 @@ public sealed record Profile
     /// <summary>How each link tells the host what happens on it (given the client index): the family's <see cref="Mqtt.ILinkReporter"/>.</summary>
     public Func<int, Mqtt.ILinkReporter> Reporter { get; init; } = Mqtt.EspAtLinkReporter.Create;
 
-    /// <summary>The AT+MQTT* modules (ESP-AT's command set), the default first, then the ESP-AT releases oldest first.</summary>
+    /// <summary>
+    /// The cellular module, for the 3GPP and vendor network commands (AT+CPIN?, AT+CREG?, AT+QIACT, AT+NETOPEN...):
+    /// null on the Wi-Fi modules.
+    /// </summary>
+    public Device.CellularModule? Cellular { get; init; }
+
+    /// <summary>What the module writes when it starts (on every host attach and after a reset).</summary>
+    public string Boot => Cellular?.Boot ?? "ready\r\n";
+
+    /// <summary>The Wi-Fi (seed and ESP-AT) profile names, the default first, then the ESP-AT releases oldest first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
-    /// <summary>The cellular modules, each with its vendor's own MQTT command set (docs/quectel.md).</summary>
-    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name];
+    /// <summary>The cellular modules (docs/cellular.md).</summary>
+    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, SimcomA7670.Name];
 
-    /// <summary>Every name <c>--profile</c> accepts: <see cref="Names"/>, then <see cref="CellularNames"/>.</summary>
+    /// <summary>Every name <c>--profile</c> accepts: the Wi-Fi profiles, then the cellular ones.</summary>
     public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. CellularNames];
 
     /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
@@ -54,6 +63,7 @@ public sealed record Profile
         EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
         QuectelBg95.Name => QuectelBg95.Create(),
+        SimcomA7670.Name => SimcomA7670.Create(),
         _ => null,
     };
 

@@ -22,8 +22,8 @@ internal interface IRedactedSink
 
 /// <summary>
 /// Removes secrets from the traffic as it streams past, whatever the chunking (SPEC section 7):
-/// the password parameter of <c>AT+MQTTUSERCFG</c> (5th), <c>AT+MQTTPASSWORD</c> and <c>AT+CWJAP</c> (2nd), in the host's
-/// line and in the modem's echo of it; the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase, and
+/// the password parameter of <c>AT+MQTTUSERCFG</c> (5th), <c>AT+MQTTPASSWORD</c> and <c>AT+CWJAP</c> (2nd) and
+/// <c>AT+QICSGP</c> (5th), in the host's line and in the modem's echo of it, and in the <c>+QICSGP:</c> read-back (4th); the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase, and
 /// of a private key written with <c>AT+SYSMFG=2,"…_key",…</c> or <c>AT+SYSFLASH=1,"…_key",…</c>; a
 /// private key read back (<c>+SYSMFG:"…_key",…</c>, the <c>+SYSFLASH:</c> answer to a read of a key
 /// partition); and any configured secret string (<see cref="AddSecret"/>: a PSK key, the <c>--wifi</c>
@@ -49,6 +49,11 @@ internal sealed class Redactor
         new("CWJAP", SecretParam: 1),
         new("CWJAP_CUR", SecretParam: 1),
         new("CWJAP_DEF", SecretParam: 1),
+
+        // Quectel's PDP context credentials: AT+QICSGP=<cid>,<type>,"apn","user","pwd",<auth>, and the module's
+        // read-back of them, +QICSGP: <type>,"apn","user","pwd",<auth>.
+        new("QICSGP", SecretParam: 4),
+        new("QICSGP", SecretParam: 3, Answer: true),
         new("MQTTLONGPASSWORD", DataLengthParam: 1, SecretData: true),
         new("MQTTLONGCLIENTID", DataLengthParam: 1),
         new("MQTTLONGUSERNAME", DataLengthParam: 1),
@@ -369,9 +374,10 @@ internal sealed class Redactor
     // Classify: for a command whose data phase depends on its parameters, whether this line starts one and
     // whether it is secret. MaxData: the most data the command takes, hidden when a secret phase's length
     // cannot be read.
-    private sealed record CommandRule(string Name, int SecretParam = -1, int DataLengthParam = -1, bool SecretData = false, Classifier? Classify = null, int MaxData = 1024)
+    private sealed record CommandRule(string Name, int SecretParam = -1, int DataLengthParam = -1, bool SecretData = false, Classifier? Classify = null, int MaxData = 1024, bool Answer = false)
     {
-        public byte[] Prefix { get; } = Encoding.ASCII.GetBytes("AT+" + Name + "=");
+        /// <summary>The command line <c>AT+NAME=</c>, or (<see cref="Answer"/>) the module's information line <c>+NAME: </c>.</summary>
+        public byte[] Prefix { get; } = Encoding.ASCII.GetBytes(Answer ? "+" + Name + ": " : "AT+" + Name + "=");
     }
 
     /// <summary>Follows one direction's lines: which command, which parameter, what to hide.</summary>

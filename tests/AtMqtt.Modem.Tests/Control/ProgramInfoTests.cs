@@ -67,6 +67,8 @@ public sealed partial class ProgramInfoTests
     [InlineData("--dialect esp-at", "esp-at-5.0", "esp-at")]
     [InlineData("--profile esp-at-2.2", "esp-at-2.2", "esp-at")]
     [InlineData("--profile esp-at-4.1", "esp-at-4.1", "esp-at")]
+    [InlineData("--profile quectel-bg95", "quectel-bg95", "quectel")]
+    [InlineData("--profile simcom-a7670", "simcom-a7670", "simcom")]
     public async Task Info_and_state_name_the_profile_and_its_dialect(string options, string profile, string dialect)
     {
         string[] args = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);

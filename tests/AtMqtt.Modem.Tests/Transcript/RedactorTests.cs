@@ -23,6 +23,7 @@ public sealed class RedactorTests
     [InlineData("AT+MQTTPASSWORD=0,\"hu\\,n\\\"ter2\"\r\n", "AT+MQTTPASSWORD=0,***\\r\\n")]
     [InlineData("AT+CWJAP=\"home\",\"hunter2\"\r\n", "AT+CWJAP=\"home\",***\\r\\n")]
     [InlineData("AT+CWJAP_DEF=\"home\",\"hunter2\",\"aa:bb\"\r\n", "AT+CWJAP_DEF=\"home\",***,\"aa:bb\"\\r\\n")]
+    [InlineData("AT+QICSGP=1,1,\"iot.example\",\"user\",\"hunter2\",1\r\n", "AT+QICSGP=1,1,\"iot.example\",\"user\",***,1\\r\\n")]
     [InlineData("AT+MQTTPUB=0,\"t\",\"a*b \\\\ c\",0,0\r\n", "AT+MQTTPUB=0,\"t\",\"a\\*b \\\\\\\\ c\",0,0\\r\\n")]
     public void APasswordParameter_IsHidden_WhateverTheChunking(string line, string shown)
     {
@@ -31,6 +32,16 @@ public sealed class RedactorTests
             Assert.Equal(shown, Show(Feed(new Redactor(), [(H, line)], chunk)[H]));
             Assert.Equal(shown, Show(Feed(new Redactor(), [(M, line)], chunk)[M])); // the modem's echo
         }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(1000)]
+    public void QicsgpReadBack_HidesThePassword(int chunk)
+    {
+        var shown = Feed(new Redactor(), [(H, "AT+QICSGP=1\r"), (M, "AT+QICSGP=1\r\r\n+QICSGP: 1,\"iot.example\",\"user\",\"hunter2\",1\r\n\r\nOK\r\n")], chunk);
+        Assert.Equal("AT+QICSGP=1\\r\\r\\n+QICSGP: 1,\"iot.example\",\"user\",***,1\\r\\n\\r\\nOK\\r\\n", Show(shown[M]));
     }
 
     [Theory]
