@@ -6,11 +6,17 @@ namespace AtMqtt.Core.Commands;
 /// <summary>AT, ATE0, ATE1, AT+RST, AT+GMR, AT+CMD?, AT+SYSLOG.</summary>
 internal static class Basic
 {
-    public static readonly Command[] Commands =
+    /// <summary>AT, ATE0, ATE1: what every module answers alike (the cellular profiles take only these).</summary>
+    public static readonly Command[] Attention =
     [
         new("AT", execute: static (m, ref _) => m.Ok()),
         new("ATE0", execute: static (m, ref _) => SetEcho(m, false)),
         new("ATE1", execute: static (m, ref _) => SetEcho(m, true)),
+    ];
+
+    public static readonly Command[] Commands =
+    [
+        .. Attention,
         new("AT+RST", execute: static (m, ref _) => Restart(m), blocking: true),
         new("AT+GMR", execute: static (m, ref _) => Version(m)),
         new("AT+CMD", query: static (m, ref _) => List(m)),

@@ -39,6 +39,12 @@ public sealed record Profile
     /// <summary>The profile names <c>--profile</c> accepts, the default first, then the ESP-AT releases oldest first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
+    /// <summary>The cellular modules (docs/simcom.md).</summary>
+    public static IReadOnlyList<string> CellularNames { get; } = [SimcomA7670.Name];
+
+    /// <summary>Every name <c>--profile</c> accepts: the Wi-Fi profiles, then the cellular ones.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. CellularNames];
+
     /// <summary>Resolves a <c>--profile</c> value; null when there is no such profile.</summary>
     public static Profile? FromName(string name, int maxPubRaw = 65536) => name switch
     {
@@ -47,6 +53,7 @@ public sealed record Profile
         EspAt32.Name => EspAt32.Create(maxPubRaw),
         EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
+        SimcomA7670.Name => SimcomA7670.Create(),
         _ => null,
     };
 
@@ -65,5 +72,5 @@ public sealed record Profile
 
     /// <summary>Every command some profile knows, by name (fault and scenario validation before a modem exists).</summary>
     public static IReadOnlyList<string> AllCommandNames { get; } =
-        [.. Names.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
+        [.. AllNames.SelectMany(n => FromName(n)!.Commands.All.Select(c => c.Name)).Distinct(StringComparer.Ordinal)];
 }
