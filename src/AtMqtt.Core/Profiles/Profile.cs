@@ -48,7 +48,7 @@ public sealed record Profile
     /// <summary>The Wi-Fi (seed and ESP-AT) profile names, the default first, then the ESP-AT releases oldest first.</summary>
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
-    /// <summary>The cellular modules (docs/cellular.md).</summary>
+    /// <summary>The cellular modules (docs/cellular.md, docs/quectel.md, docs/simcom.md).</summary>
     public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, SimcomA7670.Name];
 
     /// <summary>Every name <c>--profile</c> accepts: the Wi-Fi profiles, then the cellular ones.</summary>

@@ -8,7 +8,8 @@ namespace AtMqtt.Core.Profiles;
 
 /// <summary>
 /// SIMCom A7670E-FASE (LTE Cat-1, A76XX family), firmware A011B07A7670M7_F, as real captures and the A76XX
-/// manual V2.03 show it (docs/cellular.md). The command table is a plain list of families.
+/// manuals V1.09/V2.03 show it: two MQTT clients driven by AT+CMQTT* (docs/simcom.md), result URCs after the
+/// network's time, and the cellular start-up commands (docs/cellular.md).
 /// </summary>
 internal static class SimcomA7670
 {
@@ -53,29 +54,46 @@ internal static class SimcomA7670
         Boot = "\r\n*ATREADY: 1\r\n\r\n+CPIN: READY\r\n\r\n+CGEV: EPS PDN ACT 1\r\n\r\nSMS DONE\r\n\r\nPB DONE\r\n",
     };
 
+    // Built once: immutable, shared by every modem of this profile.
+    private static readonly CommandTable Table = new(
+    [
+        .. Basic.Attention,
+        .. Identification.Commands,
+        .. Cmee.Commands,
+        .. Cpin.Commands,
+        .. Cfun.Commands,
+        .. Csq.Commands,
+        .. Creg.Commands,
+        .. Cops.Commands,
+        .. Cgatt.Commands,
+        .. Cgact.Commands,
+        .. Cgdcont.Commands,
+        .. Simcomati.Commands,
+        .. Cpsi.Commands,
+        .. Netopen.Commands,
+        .. Ipaddr.Commands,
+        .. Csslcfg.Commands,
+        .. CmqttStart.Commands,
+        .. CmqttAccq.Commands,
+        .. CmqttSslCfg.Commands,
+        .. CmqttCfg.Commands,
+        .. CmqttWill.Commands,
+        .. CmqttConnect.Commands,
+        .. CmqttPublish.Commands,
+        .. CmqttSubscribe.Commands,
+        .. CmqttUnsubscribe.Commands,
+    ]);
+
     public static Profile Create() => new()
     {
         Name = Name,
         Dialect = Dialect.EspAt() with { Name = "simcom" },
-        Commands = new CommandTable(
-        [
-            .. Basic.Attention,
-            .. Identification.Commands,
-            .. Cmee.Commands,
-            .. Cpin.Commands,
-            .. Cfun.Commands,
-            .. Csq.Commands,
-            .. Creg.Commands,
-            .. Cops.Commands,
-            .. Cgatt.Commands,
-            .. Cgact.Commands,
-            .. Cgdcont.Commands,
-            .. Simcomati.Commands,
-            .. Cpsi.Commands,
-            .. Netopen.Commands,
-            .. Ipaddr.Commands,
-            .. Csslcfg.Commands,
-        ]),
+        Clients = 2,
+
+        // research §4: result URCs come a few hundred milliseconds after their OK on real modules.
+        ResultDelay = TimeSpan.FromMilliseconds(300),
+        Reporter = static i => new SimcomClient(i),
+        Commands = Table,
         VersionLines = _ => ["+CGMR: " + Revision],
         Cellular = Module,
     };
