@@ -59,14 +59,17 @@ public sealed class InMemoryModem : IAsyncDisposable
     /// </summary>
     public static PipeOptions LockStep => new(pauseWriterThreshold: 1, resumeWriterThreshold: 1);
 
-    /// <summary>Creates a modem (<see cref="DefaultOptions"/> unless given), attaches a host and consumes the <c>ready\r\n</c> it writes first.</summary>
+    /// <summary>
+    /// Creates a modem (<see cref="DefaultOptions"/> unless given), attaches a host and consumes what the module
+    /// writes first: <c>ready\r\n</c>, or a cellular module's boot lines (<see cref="Core.Profiles.Profile.Boot"/>).
+    /// </summary>
     public static async Task<InMemoryModem> StartAsync(ModemOptions? options = null, PipeOptions? input = null)
     {
         var modem = new InMemoryModem(new Modem(options ?? DefaultOptions));
         modem.Attach(input);
         try
         {
-            await modem.ExpectAsync("ready\r\n");
+            await modem.ExpectAsync(modem.Modem.Profile.Boot);
         }
         catch
         {

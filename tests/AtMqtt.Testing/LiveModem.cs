@@ -19,11 +19,15 @@ public sealed class LiveModem : IAsyncDisposable
 
     private AtHost? _host;
 
-    private LiveModem(ModemProcess process, int tcpPort)
+    private LiveModem(ModemProcess process, int tcpPort, string boot)
     {
         Process = process;
         TcpPort = tcpPort;
+        Boot = boot;
     }
+
+    /// <summary>What the module writes first to each host: <c>ready\r\n</c>, or a cellular profile's boot lines.</summary>
+    public string Boot { get; }
 
     /// <summary>The modem program.</summary>
     public ModemProcess Process { get; }
@@ -60,7 +64,7 @@ public sealed class LiveModem : IAsyncDisposable
             try
             {
                 await process.WaitForStdErrAsync("Listening for a host on", ModemProcessExtensions.StartTimeout);
-                return new LiveModem(process, port);
+                return new LiveModem(process, port, BootOf(extraArgs));
             }
             catch (InvalidOperationException) when (attempt < 5)
             {
@@ -73,6 +77,19 @@ public sealed class LiveModem : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    // The boot lines of the profile the arguments ask for (the program writes them where a Wi-Fi module writes "ready").
+    private static string BootOf(string[] args)
+    {
+#if ATMQTT_CORE
+        int at = Array.IndexOf(args, "--profile");
+        if (at >= 0 && at + 1 < args.Length && Core.Profiles.Profile.FromName(args[at + 1]) is { } profile)
+        {
+            return profile.Boot;
+        }
+#endif
+        return "ready\r\n";
     }
 
     /// <summary>
@@ -89,6 +106,10 @@ public sealed class LiveModem : IAsyncDisposable
             try
             {
                 first = Encoding.Latin1.GetString(await host.ReadExactlyAsync(7, Timeout));
+                if (first == Boot[..7] && Boot.Length > 7)
+                {
+                    first += Encoding.Latin1.GetString(await host.ReadExactlyAsync(Boot.Length - 7, Timeout));
+                }
             }
             catch
             {
@@ -96,7 +117,7 @@ public sealed class LiveModem : IAsyncDisposable
                 throw;
             }
 
-            if (first == "ready\r\n")
+            if (first == Boot)
             {
                 _host = host;
                 return;
@@ -105,7 +126,7 @@ public sealed class LiveModem : IAsyncDisposable
             await host.DisposeAsync();
             if (!first.StartsWith("ERROR", StringComparison.Ordinal) || attempt == 5)
             {
-                Assert.Fail($"Expected \"ready\\r\\n\" first, got \"{AtHost.Escape(first)}\".");
+                Assert.Fail($"Expected \"{AtHost.Escape(Boot)}\" first, got \"{AtHost.Escape(first)}\".");
             }
 
             // Refused as a second host: the previous one is still being let go. Try again after a pause (a

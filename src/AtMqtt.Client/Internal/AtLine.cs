@@ -34,6 +34,9 @@ internal sealed class AtLine
         ["AT+CWSAP_DEF"] = [1],
         ["AT+CWJEAP"] = [4], // <"ssid">,<method>,<"identity">,<"username">,<"password">,...
         ["AT+CIPSSLCPSK"] = [], // [<link ID>,]<"psk">,<"hint">: the TLS pre-shared key (and its hint)
+        ["AT+QICSGP"] = [4], // Quectel: <cid>,<type>,<"apn">,<"user">,<"pwd">,<auth>
+        ["AT+QMTCONN"] = [3], // Quectel: <idx>,<"clientid">,<"user">,<"pwd">
+        ["AT+CMQTTCONNECT"] = [5], // SIMCom: <idx>,<"server">,<keepalive>,<clean>,<"user">,<"pwd">
     };
 
     private readonly ArrayBufferWriter<byte> _buffer = new(128);

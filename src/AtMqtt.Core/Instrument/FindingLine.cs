@@ -5,7 +5,7 @@ namespace AtMqtt.Core.Instrument;
 /// <summary>
 /// The offending line of a <see cref="Finding"/> as it may be shown: secrets hidden, control bytes
 /// made visible, shortened. Errs on the side of hiding: from the password parameter of
-/// AT+MQTTUSERCFG (5th), AT+MQTTPASSWORD or AT+CWJAP (2nd) to the end of the line, any configured secret wherever it
+/// AT+MQTTUSERCFG (5th), AT+MQTTPASSWORD or AT+CWJAP (2nd), AT+QICSGP (5th), AT+QMTCONN (4th), AT+CMQTTCONNECT (6th) to the end of the line, any configured secret wherever it
 /// appears, and the whole line when the host may have meant it as a LONGPASSWORD payload.
 /// </summary>
 public static class FindingLine
@@ -23,6 +23,9 @@ public static class FindingLine
         ("AT+CWJAP=", 1),
         ("AT+CWJAP_CUR=", 1),
         ("AT+CWJAP_DEF=", 1),
+        ("AT+QICSGP=", 4),
+        ("AT+QMTCONN=", 3),
+        ("AT+CMQTTCONNECT=", 5),
     ];
 
     /// <summary>The line shown for <paramref name="line"/> (without its terminator).</summary>

@@ -23,7 +23,7 @@ internal interface IRedactedSink
 /// <summary>
 /// Removes secrets from the traffic as it streams past, whatever the chunking (SPEC section 7):
 /// the password parameter of <c>AT+MQTTUSERCFG</c> (5th), <c>AT+MQTTPASSWORD</c> and <c>AT+CWJAP</c> (2nd) and
-/// <c>AT+QICSGP</c> (5th), in the host's line and in the modem's echo of it, and in the <c>+QICSGP:</c> read-back (4th); the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase, and
+/// <c>AT+QICSGP</c> (5th), <c>AT+QMTCONN</c> (4th), <c>AT+CMQTTCONNECT</c> (6th), in the host's line and in the modem's echo of it, and in the <c>+QICSGP:</c> read-back (4th); the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase, and
 /// of a private key written with <c>AT+SYSMFG=2,"…_key",…</c> or <c>AT+SYSFLASH=1,"…_key",…</c>; a
 /// private key read back (<c>+SYSMFG:"…_key",…</c>, the <c>+SYSFLASH:</c> answer to a read of a key
 /// partition); and any configured secret string (<see cref="AddSecret"/>: a PSK key, the <c>--wifi</c>
@@ -54,6 +54,11 @@ internal sealed class Redactor
         // read-back of them, +QICSGP: <type>,"apn","user","pwd",<auth>.
         new("QICSGP", SecretParam: 4),
         new("QICSGP", SecretParam: 3, Answer: true),
+
+        // The cellular MQTT clients' broker passwords: AT+QMTCONN=<idx>,"id","user","pwd" and
+        // AT+CMQTTCONNECT=<idx>,"server",<keepalive>,<clean>,"user","pwd".
+        new("QMTCONN", SecretParam: 3),
+        new("CMQTTCONNECT", SecretParam: 5),
         new("MQTTLONGPASSWORD", DataLengthParam: 1, SecretData: true),
         new("MQTTLONGCLIENTID", DataLengthParam: 1),
         new("MQTTLONGUSERNAME", DataLengthParam: 1),

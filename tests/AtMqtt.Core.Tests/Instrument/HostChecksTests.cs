@@ -470,6 +470,16 @@ public sealed class HostChecksTests(BrokerFixture broker) : IClassFixture<Broker
         Assert.Equal([write, "<redacted>"], m.Modem.Checks.Findings.Select(f => f.Line!).ToList());
     }
 
+    [Theory]
+    [InlineData("AT+QICSGP=1,1,\"iot\",\"user\",\"hunter2\",1", "AT+QICSGP=1,1,\"iot\",\"user\",<redacted>")]
+    [InlineData("AT+QMTCONN=0,\"dev1\",\"user\",\"hunter2\"", "AT+QMTCONN=0,\"dev1\",\"user\",<redacted>")]
+    [InlineData("AT+CMQTTCONNECT=1,\"tcp://127.0.0.1:1883\",60,1,\"user\",\"hunter2\"", "AT+CMQTTCONNECT=1,\"tcp://127.0.0.1:1883\",60,1,\"user\",<redacted>")]
+    public void A_cellular_password_is_hidden_in_a_findings_line(string line, string shown)
+    {
+        // A finding quotes the host's line; the broker and PDP passwords of the cellular families stay out of it.
+        Assert.Equal(shown, FindingLine.Show(Encoding.ASCII.GetBytes(line), []));
+    }
+
     [Fact]
     public void Shown_lines_make_control_bytes_visible()
     {

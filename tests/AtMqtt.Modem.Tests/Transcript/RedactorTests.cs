@@ -24,6 +24,8 @@ public sealed class RedactorTests
     [InlineData("AT+CWJAP=\"home\",\"hunter2\"\r\n", "AT+CWJAP=\"home\",***\\r\\n")]
     [InlineData("AT+CWJAP_DEF=\"home\",\"hunter2\",\"aa:bb\"\r\n", "AT+CWJAP_DEF=\"home\",***,\"aa:bb\"\\r\\n")]
     [InlineData("AT+QICSGP=1,1,\"iot.example\",\"user\",\"hunter2\",1\r\n", "AT+QICSGP=1,1,\"iot.example\",\"user\",***,1\\r\\n")]
+    [InlineData("AT+QMTCONN=0,\"dev1\",\"user\",\"hunter2\"\r\n", "AT+QMTCONN=0,\"dev1\",\"user\",***\\r\\n")]
+    [InlineData("AT+CMQTTCONNECT=1,\"tcp://127.0.0.1:1883\",60,1,\"user\",\"hunter2\"\r\n", "AT+CMQTTCONNECT=1,\"tcp://127.0.0.1:1883\",60,1,\"user\",***\\r\\n")]
     [InlineData("AT+MQTTPUB=0,\"t\",\"a*b \\\\ c\",0,0\r\n", "AT+MQTTPUB=0,\"t\",\"a\\*b \\\\\\\\ c\",0,0\\r\\n")]
     public void APasswordParameter_IsHidden_WhateverTheChunking(string line, string shown)
     {
