@@ -47,6 +47,10 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
 
         // The publisher: QoS 2, one at a time; what the broker completed (PUBCOMP) must arrive once.
         var completed = new ConcurrentBag<string>();
+
+        // Each completed message with the number of restarts done when it completed: a kill may lose what the
+        // broker completed before it, so only what completed since the last restart must reach the host.
+        var completedSince = new ConcurrentBag<(string Payload, int Restarts)>();
         var completedSteady = new ConcurrentBag<string>(); // after the last restart
         int restartsDone = 0;
         int attempted = 0;
@@ -69,6 +73,7 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
                         string payload = $"m{attempted++:D6}";
                         await probe.PublishAsync(topic, payload, 2);
                         completed.Add(payload);
+                        completedSince.Add((payload, Volatile.Read(ref restartsDone)));
                         if (Volatile.Read(ref restartsDone) == restarts)
                         {
                             completedSteady.Add(payload);
@@ -108,8 +113,14 @@ public sealed class InboundExactlyOnceTests(ITestOutputHelper output)
                 var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Volatile.Write(ref publishing, paused.Task);
 
-                // Not a wait for an event: mosquitto saves on its own schedule (every change, in its loop),
-                // and a pause longer than that second lets it save what it completed before the kill.
+                // Every message completed so far reaches the host first (on a loaded machine the modem may still
+                // be writing a backlog, and acknowledges each only once written). Then a pause longer than
+                // mosquitto's own save schedule (every change, in its loop, at least every second) lets it save
+                // those completed flows before the kill: without both, the kill may take the broker back to
+                // before a PUBCOMP, and it sends that PUBLISH again as a new one (its crash window, not the modem's).
+                int phase = i;
+                var sent = completedSince.Where(c => c.Restarts == phase).Select(c => c.Payload).ToList();
+                await Poll.UntilAsync(() => sent.All(received.ContainsKey), "the messages completed since the last restart at the host", TimeSpan.FromSeconds(60));
                 await Task.Delay(1500);
                 await broker.RestartAsync(); // SIGKILL, then start again
                 Volatile.Write(ref publishing, Task.CompletedTask);
