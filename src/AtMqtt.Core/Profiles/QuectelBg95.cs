@@ -42,16 +42,7 @@ internal static class QuectelBg95
     private static readonly CommandTable Table = new(
     [
         .. Basic.Attention,
-        .. Identification.Commands,
-        .. Cmee.Commands,
-        .. Cpin.Commands,
-        .. Cfun.Commands,
-        .. Csq.Commands,
-        .. Creg.Commands,
-        .. Cops.Commands,
-        .. Cgatt.Commands,
-        .. Cgact.Commands,
-        .. Cgdcont.Commands,
+        .. Standard.Commands,
         .. Qgmr.Commands,
         .. Qicsgp.Commands,
         .. Qiact.Commands,

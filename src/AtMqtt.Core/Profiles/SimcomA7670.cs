@@ -58,16 +58,7 @@ internal static class SimcomA7670
     private static readonly CommandTable Table = new(
     [
         .. Basic.Attention,
-        .. Identification.Commands,
-        .. Cmee.Commands,
-        .. Cpin.Commands,
-        .. Cfun.Commands,
-        .. Csq.Commands,
-        .. Creg.Commands,
-        .. Cops.Commands,
-        .. Cgatt.Commands,
-        .. Cgact.Commands,
-        .. Cgdcont.Commands,
+        .. Standard.Commands,
         .. Simcomati.Commands,
         .. Cpsi.Commands,
         .. Netopen.Commands,
