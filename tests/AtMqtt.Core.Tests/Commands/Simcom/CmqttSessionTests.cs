@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using AtMqtt.Core.Instrument;
 using AtMqtt.Testing;
@@ -234,13 +233,16 @@ public class CmqttSessionTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
     [Fact]
     public async Task A_result_URC_comes_the_result_delay_after_its_OK()
     {
-        await using var m = await StartAsync(resultDelay: TimeSpan.FromMilliseconds(400));
+        // On the modem's own clock: a stopwatch in the test starts only once the test has read the OK,
+        // which a loaded machine delays, so it would measure less than the modem waited.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var m = await StartAsync(resultDelay: TimeSpan.FromMilliseconds(400), time: time);
         await m.CommandAsync("AT+CMQTTSTART", Ok);
-        var clock = Stopwatch.StartNew();
+        await m.AssertSilentAsync(TimeSpan.FromMilliseconds(200));
+        time.Advance(TimeSpan.FromMilliseconds(399));
+        await m.AssertSilentAsync(TimeSpan.FromMilliseconds(200));
+        time.Advance(TimeSpan.FromMilliseconds(1));
         await m.ExpectAsync(Urc("+CMQTTSTART: 0"));
-
-        // A lower bound: the delay was kept (an upper one would be a speed assertion).
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(350), $"{clock.Elapsed.TotalMilliseconds} ms");
         Assert.Equal(TimeSpan.FromMilliseconds(300), AtMqtt.Core.Profiles.Profile.FromName("simcom-a7670")!.ResultDelay);
     }
 }

@@ -19,7 +19,7 @@ internal static class SimcomHost
     public static string Refused(string line) => "\r\n" + line + "\r\n" + Error;
 
     /// <summary>A modem with the result delay given (0 unless asked: the timing model has its own test).</summary>
-    public static async Task<InMemoryModem> StartAsync(TimeSpan? resultDelay = null, TimeSpan? dataTimeout = null)
+    public static async Task<InMemoryModem> StartAsync(TimeSpan? resultDelay = null, TimeSpan? dataTimeout = null, TimeProvider? time = null)
     {
         var p = Profile.FromName("simcom-a7670")!;
         var modem = InMemoryModem.CreateDetached(new ModemOptions
@@ -28,6 +28,7 @@ internal static class SimcomHost
             Dialect = p.Dialect,
             DataTimeout = dataTimeout ?? TimeSpan.FromSeconds(5),
             ResultDelay = resultDelay ?? TimeSpan.Zero,
+            TimeProvider = time ?? TimeProvider.System,
         });
         modem.Attach();
         try
