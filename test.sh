@@ -9,8 +9,10 @@
 # apt-get when missing, if this runs as root where apt-get is; under CI=true one that is missing and
 # cannot be installed stops the run here. Ends with one
 # line: "tests: N passed, N failed, N skipped".
-#   ATMQTT_SKIP_AOT=1         leave out the AOT end-to-end stage (scripts/test-aot.sh)
-# After dotnet test: the end-to-end tests against the Native AOT binary (scripts/test-aot.sh), the pytest
+#   ATMQTT_SKIP_AOT=1         test the Debug build's atmqtt.dll instead of publishing the Native AOT binary
+# A whole run first publishes the Native AOT atmqtt (scripts/publish-aot.sh) and runs dotnet test with
+# ATMQTT_PROGRAM pointing at it: every test that starts the program tests the binary users get, once (the
+# in-process tests do not depend on it). After dotnet test: the pytest
 # plugin's tests (scripts/test-python.sh), the .NET tool packed, installed and run (scripts/test-tool.sh), and
 # the AtMqtt.Testing package's example built and run against the packed packages (scripts/test-package.sh).
 set -euo pipefail
@@ -107,13 +109,23 @@ stage() {
   fi
 }
 
+# The shipped program is the Native AOT one: a whole run publishes it first and every test that starts the
+# program runs it, so no stage repeats the process tests against a second build (docs/testing.md).
+if [ $# -eq 0 ] && [ -z "${ATMQTT_SKIP_AOT:-}" ]; then
+  aot_out=artifacts/publish/linux-x64
+  started=$(date +%s)
+  stage "publish the Native AOT atmqtt (scripts/publish-aot.sh)" scripts/publish-aot.sh linux-x64 "$aot_out"
+  if [ -x "$aot_out/atmqtt" ] && [ "$status" -eq 0 ]; then
+    ATMQTT_PROGRAM=$(cd "$aot_out" && pwd)/atmqtt
+    export ATMQTT_PROGRAM
+    echo "test.sh: published $ATMQTT_PROGRAM ($(stat -c %s "$ATMQTT_PROGRAM") bytes) in $(($(date +%s) - started)) s; the tests run it"
+  fi
+fi
+
 stage "dotnet test $*" dotnet test "$@"
 
 # Stages after the unit and integration tests; a subset run (arguments given) is only that subset.
 if [ $# -eq 0 ]; then
-  if [ -x scripts/test-aot.sh ] && [ -z "${ATMQTT_SKIP_AOT:-}" ]; then
-    stage "AOT end to end (scripts/test-aot.sh)" scripts/test-aot.sh
-  fi
   # The pytest plugin (clients/python), installed offline into a throw-away venv, its tests against the
   # program above; installs its Debian packages when missing (about 1 min).
   stage "the pytest plugin (scripts/test-python.sh)" scripts/test-python.sh

@@ -2,7 +2,7 @@
 # The pytest plugin (clients/python, docs/pytest.md): installed the offline way, with Debian's packages
 # (`pip install --no-build-isolation --no-index`) into a throwaway venv made with --system-site-packages,
 # then its own tests run from that venv (so the pytest11 entry point is what loads the plugin) against
-# the atmqtt this run built: $ATMQTT if set, else the Native AOT binary scripts/test-aot.sh published
+# the atmqtt this run built: $ATMQTT if set, else the Native AOT binary ./test.sh published
 # (unless ATMQTT_SKIP_AOT), else the Debug build of `dotnet test`.
 # Installs python3-pytest, python3-serial, python3-paho-mqtt, python3-setuptools and python3-venv with
 # apt-get when missing (as root); a missing one that cannot be installed fails the stage.
