@@ -48,7 +48,7 @@ internal static class FaultValidation
     {
         // A cellular modem answers AT+CREG; its network faults are listed (and taken) only there.
         bool cellular = table is { } t0 && t0.Commands.Contains("AT+CREG");
-        string kinds = string.Join(", ", cellular ? FaultKinds.Known : FaultKinds.All);
+        string kinds = string.Join(", ", cellular ? FaultKinds.Known.Where(k => k != FaultKinds.WifiDrop) : FaultKinds.All);
         if (string.IsNullOrEmpty(spec.Kind))
         {
             throw new FaultSpecException($"kind: required; one of {kinds}");
@@ -60,6 +60,12 @@ internal static class FaultValidation
             throw new FaultSpecException(kind is null
                 ? $"kind: unknown fault kind '{Clip(spec.Kind)}'; one of {kinds}"
                 : $"kind: {kind} is a mobile network's fault, for a cellular profile ({string.Join(", ", Profile.CellularNames)}); this modem is the {table!.Value.Profile} profile");
+        }
+
+        if (cellular && kind == FaultKinds.WifiDrop)
+        {
+            // A cellular module has no Wi-Fi station: its network goes with the mobile network's faults (docs/cellular.md).
+            throw new FaultSpecException($"kind: wifi-drop is a Wi-Fi module's fault; this modem is the {table!.Value.Profile} profile, a cellular one: registration-lost or pdp-deactivated take its network away");
         }
 
         var (required, optional) = Parameters[kind];
