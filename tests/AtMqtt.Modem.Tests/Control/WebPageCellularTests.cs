@@ -25,6 +25,13 @@ public sealed class WebPageCellularTests(MosquittoFixture broker) : IClassFixtur
             ["broker-unreachable", "broker-stall", "ack-delay", "publish-fail", "error", "busy", "urc-in-prompt", "uart-noise", "slow-host-link", "registration-lost", "pdp-deactivated"],
             kinds);
 
+        // A kind the list leaves out is refused with the reason.
+        (status, body, _) = await api.SendAsync(HttpMethod.Post, "/api/faults", """{"kind":"wifi-drop"}""");
+        Assert.Equal(400, status);
+        Assert.Equal(
+            "kind: wifi-drop is a Wi-Fi module's fault; this modem is the quectel-bg95 profile, a cellular one: registration-lost or pdp-deactivated take its network away",
+            System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+
         using var browser = Browser.Start();
         browser.Driver.Navigate().GoToUrl(new Uri(api.Http.BaseAddress!, "/"));
         await browser.UntilAsync("return document.getElementById('live').textContent === 'live' ? true : null;", "the page's event stream open", Limit);
