@@ -108,6 +108,15 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         Links = links;
+
+        // The MQTT clients hear the network through their family's reporter (docs/cellular.md), one link after the other.
+        Network.Changed += change =>
+        {
+            foreach (var link in Links)
+            {
+                link.Reporter.NetworkChanged(this, link, change);
+            }
+        };
         _stateWatch = InstrumentLink();
         Output.Faults = Faults;
         Faults.Effects = new FaultEffects(this);

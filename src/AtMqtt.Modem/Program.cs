@@ -265,7 +265,8 @@ root.SetAction(async (parse, cancellationToken) =>
                     modem.Quirks.Names(),
                     channel.Info(listener),
                     broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
-                    Environment.ProcessId);
+                    Environment.ProcessId,
+                    modem.Faults.Kinds);
                 controlServer = await ControlServer.StartAsync(controlEndPoint, modem, info, history!);
             }
             catch (IOException ex)

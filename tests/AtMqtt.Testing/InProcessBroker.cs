@@ -19,7 +19,7 @@ public sealed record ConnectInfo(string ClientId, string? UserName, string? Pass
 /// <summary>
 /// MQTTnet's in-process broker on a free 127.0.0.1 port. It records every CONNECT (so that tests can
 /// check long or binary credentials byte for byte), refuses clients whose user name is
-/// <see cref="RefusedUser"/> or that <see cref="Refuse"/> names, refuses subscriptions under
+/// <see cref="RefusedUser"/> or that <see cref="Refuse(string)"/> names, refuses subscriptions under
 /// <see cref="DeniedPrefix"/>, and can drop a client.
 /// </summary>
 public sealed class InProcessBroker : IAsyncDisposable
@@ -32,7 +32,8 @@ public sealed class InProcessBroker : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, ConnectInfo> _connects = new();
     private readonly ConcurrentDictionary<string, int> _connectCounts = new();
-    private readonly ConcurrentDictionary<string, bool> _refused = new();
+    private readonly ConcurrentDictionary<string, MqttConnectReasonCode> _refused = new();
+    private readonly ConcurrentDictionary<string, bool> _closedOnConnect = new();
     private MqttServer? _server;
 
     private InProcessBroker()
@@ -90,10 +91,27 @@ public sealed class InProcessBroker : IAsyncDisposable
     public int ConnectCount(string clientId) => _connectCounts.TryGetValue(clientId, out var n) ? n : 0;
 
     /// <summary>Refuses (CONNACK "server unavailable") every CONNECT from <paramref name="clientId"/> until <see cref="Allow"/>.</summary>
-    public void Refuse(string clientId) => _refused[clientId] = true;
+    public void Refuse(string clientId) => _refused[clientId] = MqttConnectReasonCode.ServerUnavailable;
 
-    /// <summary>Accepts <paramref name="clientId"/> again after <see cref="Refuse"/>.</summary>
-    public void Allow(string clientId) => _refused.TryRemove(clientId, out _);
+    /// <summary>
+    /// Refuses every CONNECT from <paramref name="clientId"/> with <paramref name="code"/> until <see cref="Allow"/>
+    /// (an MQTT 3.1.1 client gets the CONNACK return code MQTTnet maps it to: unsupported protocol version 1,
+    /// client identifier not valid 2, server unavailable 3, bad user name or password 4, not authorized 5).
+    /// </summary>
+    public void Refuse(string clientId, MqttConnectReasonCode code) => _refused[clientId] = code;
+
+    /// <summary>
+    /// Closes the connection of every CONNECT from <paramref name="clientId"/> without a CONNACK until
+    /// <see cref="Allow"/>: the broker's handler fails, and MQTTnet drops the connection it was validating.
+    /// </summary>
+    public void CloseOnConnect(string clientId) => _closedOnConnect[clientId] = true;
+
+    /// <summary>Accepts <paramref name="clientId"/> again after <see cref="Refuse(string)"/> or <see cref="CloseOnConnect"/>.</summary>
+    public void Allow(string clientId)
+    {
+        _refused.TryRemove(clientId, out _);
+        _closedOnConnect.TryRemove(clientId, out _);
+    }
 
     /// <summary>
     /// Waits until the broker holds a retained message on <paramref name="topic"/>: a QoS 0 publish has no
@@ -157,9 +175,14 @@ public sealed class InProcessBroker : IAsyncDisposable
         _connects[e.ClientId] = new ConnectInfo(e.ClientId, e.UserName, e.Password, e.CleanSession == true, e.KeepAlivePeriod ?? -1,
             e.RawPassword is { Length: > 0 } raw ? raw.ToArray() : null);
         _connectCounts.AddOrUpdate(e.ClientId, 1, (_, n) => n + 1);
-        if (_refused.ContainsKey(e.ClientId))
+        if (_closedOnConnect.ContainsKey(e.ClientId))
         {
-            e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            throw new InvalidOperationException($"{e.ClientId}: closed without a CONNACK, as the test asked");
+        }
+
+        if (_refused.TryGetValue(e.ClientId, out var code))
+        {
+            e.ReasonCode = code;
         }
         else if (e.UserName == RefusedUser)
         {
@@ -210,8 +233,14 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <inheritdoc cref="InProcessBroker.ConnectCount"/>
     public int ConnectCount(string clientId) => Broker.ConnectCount(clientId);
 
-    /// <inheritdoc cref="InProcessBroker.Refuse"/>
+    /// <inheritdoc cref="InProcessBroker.Refuse(string)"/>
     public void Refuse(string clientId) => Broker.Refuse(clientId);
+
+    /// <inheritdoc cref="InProcessBroker.Refuse(string, MqttConnectReasonCode)"/>
+    public void Refuse(string clientId, MqttConnectReasonCode code) => Broker.Refuse(clientId, code);
+
+    /// <inheritdoc cref="InProcessBroker.CloseOnConnect"/>
+    public void CloseOnConnect(string clientId) => Broker.CloseOnConnect(clientId);
 
     /// <inheritdoc cref="InProcessBroker.Allow"/>
     public void Allow(string clientId) => Broker.Allow(clientId);

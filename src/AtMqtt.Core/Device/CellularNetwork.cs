@@ -23,6 +23,7 @@ public sealed class CellularNetwork
 
     private readonly Lock _gate = new();
     private readonly int[] _urcModes = new int[3];
+    private readonly List<CellularEvent> _pending = [];
     private PdpContext[] _contexts = [];
     private int _fun;
     private bool _attached;
@@ -42,8 +43,9 @@ public sealed class CellularNetwork
     /// <summary>
     /// The network changed under the MQTT clients: registration lost or back, the radio off or on, a PDP
     /// context down or up, the socket service closed. Raised outside the lock, on the thread that made
-    /// the change (the read loop for a command, the control API's for a fault), after the state changed
-    /// and before the URCs it returned are queued.
+    /// the change (the read loop for a command, the control API's for a fault), after the state changed.
+    /// A change that returns URCs raises its events once the caller has queued them (<see cref="RaisePending"/>,
+    /// which <c>Answer.Urcs</c> calls), so the clients' lines follow the network's; the others raise at once.
     /// </summary>
     public event Action<CellularEvent>? Changed;
 
@@ -275,7 +277,7 @@ public sealed class CellularNetwork
             events.Insert(0, new CellularEvent(CellularEventKind.RadioOn));
         }
 
-        Raise(events);
+        Defer(events);
         return urcs;
     }
 
@@ -293,7 +295,7 @@ public sealed class CellularNetwork
             }
         });
         RegistrationEvents(was, events);
-        Raise(events);
+        Defer(events);
         return urcs;
     }
 
@@ -323,7 +325,7 @@ public sealed class CellularNetwork
             }
         });
         urcs = [.. urcs, .. extra];
-        Raise(events);
+        Defer(events);
         return ok;
     }
 
@@ -474,7 +476,7 @@ public sealed class CellularNetwork
         var urcs = Mutate(() => _registrationLost = lost);
         var events = new List<CellularEvent>();
         RegistrationEvents(was, events);
-        Raise(events);
+        Defer(events);
         return urcs;
     }
 
@@ -504,7 +506,7 @@ public sealed class CellularNetwork
             }
         }
 
-        Raise(events);
+        Defer(events);
         return urcs;
     }
 
@@ -567,6 +569,37 @@ public sealed class CellularNetwork
         {
             Changed?.Invoke(e);
         }
+    }
+
+    /// <summary>
+    /// A change that returns URCs: its events wait until the caller has queued them (<see cref="RaisePending"/>),
+    /// so what the MQTT clients write about it follows the network's own lines, as on the module
+    /// (<c>+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY</c>, then <c>+CMQTTCONNLOST: 0,3</c>: research §2.5).
+    /// </summary>
+    private void Defer(List<CellularEvent> events)
+    {
+        lock (_pending)
+        {
+            _pending.AddRange(events);
+        }
+    }
+
+    /// <summary>Raises the events of the changes whose URCs were just queued (<c>Answer.Urcs</c> calls it).</summary>
+    public void RaisePending()
+    {
+        List<CellularEvent> events;
+        lock (_pending)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            events = [.. _pending];
+            _pending.Clear();
+        }
+
+        Raise(events);
     }
 }
 

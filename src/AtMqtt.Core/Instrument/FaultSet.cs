@@ -41,6 +41,9 @@ public sealed class FaultSet
     /// <summary>A fault ended (raised after its effects ended; on a timer's thread for a timed one).</summary>
     public event Action<ActiveFault>? FaultEnded;
 
+    /// <summary>The fault kinds this modem takes: a Wi-Fi profile's (no mobile network), a cellular one's (no wifi-drop).</summary>
+    public IReadOnlyList<string> Kinds => FaultValidation.Kinds(ModemCommands);
+
     /// <summary>slow-host-link's rate while it is active: the program paces the host channel at it.</summary>
     public int? HostBaudOverride => Find(FaultKinds.SlowHostLink)?.Spec.Baud;
 

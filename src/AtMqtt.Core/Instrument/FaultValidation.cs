@@ -46,9 +46,8 @@ internal static class FaultValidation
     /// </summary>
     public static FaultSpec Validate(FaultSpec spec, (string Profile, IReadOnlyList<string> Commands)? table = null)
     {
-        // A cellular modem answers AT+CREG; its network faults are listed (and taken) only there.
-        bool cellular = table is { } t0 && t0.Commands.Contains("AT+CREG");
-        string kinds = string.Join(", ", cellular ? FaultKinds.Known : FaultKinds.All);
+        bool cellular = IsCellular(table);
+        string kinds = string.Join(", ", Kinds(table));
         if (string.IsNullOrEmpty(spec.Kind))
         {
             throw new FaultSpecException($"kind: required; one of {kinds}");
@@ -60,6 +59,12 @@ internal static class FaultValidation
             throw new FaultSpecException(kind is null
                 ? $"kind: unknown fault kind '{Clip(spec.Kind)}'; one of {kinds}"
                 : $"kind: {kind} is a mobile network's fault, for a cellular profile ({string.Join(", ", Profile.CellularNames)}); this modem is the {table!.Value.Profile} profile");
+        }
+
+        if (cellular && kind == FaultKinds.WifiDrop)
+        {
+            // A cellular module has no Wi-Fi station: its network goes with the mobile network's faults (docs/cellular.md).
+            throw new FaultSpecException($"kind: wifi-drop is a Wi-Fi module's fault; this modem is the {table!.Value.Profile} profile, a cellular one: registration-lost or pdp-deactivated take its network away");
         }
 
         var (required, optional) = Parameters[kind];
@@ -116,6 +121,18 @@ internal static class FaultValidation
             Seed = kind == FaultKinds.UartNoise ? spec.Seed ?? Random.Shared.Next() : null,
         };
     }
+
+    /// <summary>
+    /// The kinds a modem with <paramref name="table"/> takes (none: before a modem exists, every kind but the
+    /// cellular ones): a cellular modem has the mobile network's faults and no Wi-Fi station to drop.
+    /// </summary>
+    public static IReadOnlyList<string> Kinds((string Profile, IReadOnlyList<string> Commands)? table) =>
+        IsCellular(table) ? CellularKinds : FaultKinds.All;
+
+    private static readonly IReadOnlyList<string> CellularKinds = [.. FaultKinds.Known.Where(k => k != FaultKinds.WifiDrop)];
+
+    // A cellular modem answers AT+CREG; its network faults are listed (and taken) only there.
+    private static bool IsCellular((string Profile, IReadOnlyList<string> Commands)? table) => table is { } t && t.Commands.Contains("AT+CREG");
 
     /// <summary>How long a fault lasts by itself; null: until ended, or used up.</summary>
     public static TimeSpan? Duration(FaultSpec spec) => spec.Kind switch

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using AtMqtt.Core.Device;
 using AtMqtt.Core.Output;
 using MQTTnet;
 
@@ -83,6 +84,11 @@ internal sealed class EspAtLinkReporter : ILinkReporter
     public void Reconnected(MqttLink link) => link.Urcs.EnqueueLink(Encoding.UTF8.GetBytes(link.ConnectedLine() + "\r\n"), link.Scope);
 
     public void Cleared(MqttLink link)
+    {
+    }
+
+    /// <summary>A Wi-Fi module has no mobile network (its network fault is wifi-drop, which cuts the link).</summary>
+    public void NetworkChanged(Modem modem, MqttLink link, CellularEvent change)
     {
     }
 

@@ -1,3 +1,4 @@
+using AtMqtt.Core.Device;
 using AtMqtt.Core.Output;
 using MQTTnet;
 
@@ -42,4 +43,11 @@ public interface ILinkReporter
 
     /// <summary>The link was closed or reset (host command, AT+RST, reset pin): what the reporter holds for the host goes.</summary>
     void Cleared(MqttLink link);
+
+    /// <summary>
+    /// The module's mobile network changed (<see cref="CellularNetwork.Changed"/>, a cellular profile's only):
+    /// the family drops what the change takes from this link (<see cref="MqttLink.Drop"/>) and says so in its
+    /// own words (docs/cellular.md, "The hook for the MQTT clients"). The modem calls it for each link in order.
+    /// </summary>
+    void NetworkChanged(Modem modem, MqttLink link, CellularEvent change);
 }

@@ -833,6 +833,51 @@ public sealed class MqttLink : IAsyncDisposable
     }
 
     /// <summary>
+    /// The module's network went (a cellular profile: registration lost, radio off, the PDP context down): an
+    /// opened or connected connection is cut without DISCONNECT (the broker publishes the will), the link is
+    /// <see cref="LinkPhase.Dropped"/> and does not reconnect, and no <see cref="ILinkReporter.Lost"/> follows: the
+    /// family's reporter, which asked, says it in its own words. A CONNECT under way fails (its result says so).
+    /// True when an opened or connected connection was dropped.
+    /// </summary>
+    internal bool Drop(string why)
+    {
+        LinkTransport? transport;
+        bool dropped;
+        lock (_gate)
+        {
+            switch (_phase)
+            {
+                case LinkPhase.Opened:
+                    transport = _opened;
+                    _opened = null;
+                    dropped = true;
+                    SetPhase(LinkPhase.Dropped);
+                    break;
+                case LinkPhase.Connected:
+                    // Dropped before the socket goes: the disconnect callback then knows it was not the peer.
+                    transport = _transport;
+                    dropped = true;
+                    SetPhase(LinkPhase.Dropped);
+                    break;
+                case LinkPhase.Connecting:
+                    transport = _transport;
+                    dropped = false;
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        if (transport is not null)
+        {
+            _log.LogInformation("Client {Index}: connection cut without a DISCONNECT ({Why}): the broker publishes the will, if one was set", Index, why);
+            transport.Abort();
+        }
+
+        return dropped;
+    }
+
+    /// <summary>
     /// Cuts the current broker connection without a word (a fault: the network went away); the
     /// ordinary disconnect path follows: <c>+MQTTDISCONNECTED:0</c>, and with reconnect=1 the retries.
     /// </summary>

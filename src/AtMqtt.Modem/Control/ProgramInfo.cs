@@ -3,9 +3,10 @@ namespace AtMqtt.Cli.Control;
 /// <summary>
 /// <c>GET /api/info</c>: what a harness that started the program needs to reach it (where the host
 /// connects, the embedded broker's port), fixed for the process's life. The control API's own address
-/// is logged at start (<c>Control API on http://...</c>); everything else is here.
+/// is logged at start (<c>Control API on http://...</c>); everything else is here. FaultKinds: the kinds
+/// <c>POST /api/faults</c> takes on this modem's profile (the web page offers those).
 /// </summary>
-internal sealed record ProgramInfo(string Version, string Dialect, string Profile, IReadOnlyList<string> Quirks, ChannelInfo Channel, BrokerInfo? EmbeddedBroker, int ProcessId);
+internal sealed record ProgramInfo(string Version, string Dialect, string Profile, IReadOnlyList<string> Quirks, ChannelInfo Channel, BrokerInfo? EmbeddedBroker, int ProcessId, IReadOnlyList<string> FaultKinds);
 
 /// <summary>
 /// The host's channel. Kind: stdio, tcp (Address: where it listens, the real port when 0 was asked

@@ -62,12 +62,17 @@ internal static class Answer
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Queues URCs: they follow the response being written (the command must be blocking).</summary>
+    /// <summary>
+    /// Queues URCs: they follow the response being written (the command must be blocking). Then the network
+    /// changes that returned them are raised, so what the MQTT clients write about them comes after these lines.
+    /// </summary>
     public static void Urcs(Modem m, IEnumerable<string> lines)
     {
         foreach (string line in lines)
         {
             m.Urcs.Enqueue(Encoding.UTF8.GetBytes("\r\n" + line + "\r\n"));
         }
+
+        m.Network.RaisePending();
     }
 }

@@ -7,7 +7,8 @@ namespace AtMqtt.Core.Commands.Quectel;
 /// <summary>
 /// AT+QMTOPEN=&lt;client_idx&gt;,"&lt;host_name&gt;",&lt;port&gt;: opens the client's network connection (TCP, or
 /// TLS when QMTCFG "ssl" says so) before any MQTT packet. <c>OK</c>, then <c>+QMTOPEN: &lt;idx&gt;,&lt;result&gt;</c>:
-/// 0 opened, 2 the client is open already, 4 the name did not resolve, -1 the connection failed.
+/// 0 opened, 2 the client is open already, 3 its PDP context could not be activated, 4 the name did not resolve,
+/// -1 the connection failed.
 /// AT+QMTOPEN? lists the open clients.
 /// </summary>
 internal static class QmtOpen
@@ -56,6 +57,14 @@ internal static class QmtOpen
             {
                 // A client closed by +QMTSTAT (or a refused CONNECT) starts again from nothing.
                 await link.CloseAsync(graceful: false, "AT+QMTOPEN after the connection was lost").ConfigureAwait(false);
+            }
+
+            // The client's PDP context carries the connection: activated here if the host has not (result 3 when
+            // the network gives none: not registered, radio off, a pdp-deactivated fault; docs/quectel.md).
+            int pdpcid = client.PdpCid;
+            if (m.Network.Context(pdpcid) is not { Active: true } && m.Network.Activate(pdpcid) != 0)
+            {
+                return Qmt.Urc("+QMTOPEN", idx, 3);
             }
 
             var failure = await link.OpenAsync(target, new UserConfig(scheme, "", "", [], 0, 0, ""), TimeSpan.FromSeconds(75)).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using AtMqtt.Core.Device;
 using AtMqtt.Core.Mqtt;
 using AtMqtt.Core.Output;
 using MQTTnet;
@@ -162,8 +163,29 @@ internal sealed class QuectelClient : ILinkReporter
     }
 
     /// <summary>+QMTSTAT: 1 when the broker closed the connection, 2 when it stopped answering (docs/quectel.md).</summary>
-    public void Lost(MqttLink link, LinkLoss loss, bool reconnecting) =>
-        link.Urcs.EnqueueLink(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\r\n+QMTSTAT: {Index},{(loss == LinkLoss.PingTimeout ? 2 : 1)}\r\n")), link.Scope);
+    public void Lost(MqttLink link, LinkLoss loss, bool reconnecting) => Stat(link, loss == LinkLoss.PingTimeout ? 2 : 1);
+
+    /// <summary>
+    /// The network took this client's connection: registration lost or the radio off (every client), or the PDP
+    /// context of its <c>pdpcid</c> down. An opened or connected client is closed with <c>+QMTSTAT: &lt;idx&gt;,1</c>
+    /// (the peer is gone, as far as the module can tell: docs/quectel.md); the host opens it again.
+    /// </summary>
+    public void NetworkChanged(Modem modem, MqttLink link, CellularEvent change)
+    {
+        bool gone = change.Kind switch
+        {
+            CellularEventKind.RegistrationLost or CellularEventKind.RadioOff => true,
+            CellularEventKind.ContextDeactivated => change.ContextId == PdpCid,
+            _ => false,
+        };
+        if (gone && link.Drop($"the network went: {change.Kind}"))
+        {
+            Stat(link, 1);
+        }
+    }
+
+    private void Stat(MqttLink link, int cause) =>
+        link.Urcs.EnqueueLink(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\r\n+QMTSTAT: {Index},{cause}\r\n")), link.Scope);
 
     /// <summary>A Quectel client does not reconnect by itself (the host opens it again after +QMTSTAT).</summary>
     public void Reconnected(MqttLink link)

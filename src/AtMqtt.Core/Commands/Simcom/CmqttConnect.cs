@@ -75,6 +75,15 @@ internal static class CmqttConnect
     private static async ValueTask ConnectAsync(Modem m, MqttLink link, SimcomClient client, BrokerTarget target, UserConfig config, (string, int, int, string?, string?) shown)
     {
         var wait = TimeSpan.FromSeconds(client.OpTimeout);
+
+        // No bearer (radio off, not attached, the context down): the socket cannot open, as under a network fault.
+        if (m.Network.Context(SimcomClient.BearerContext) is not { Active: true })
+        {
+            client.SslContext = null;
+            await Cmqtt.Refuse(m, "+CMQTTCONNECT", client.Index, CmqttResult.SockConnectFail).ConfigureAwait(false);
+            return;
+        }
+
         if (await link.OpenAsync(target, config, wait).ConfigureAwait(false) is { } failure)
         {
             client.SslContext = null;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using AtMqtt.Core.Instrument;
+using AtMqtt.Core.Device;
 using AtMqtt.Core.Mqtt;
 using AtMqtt.Core.Output;
 using MQTTnet;
@@ -20,6 +20,9 @@ internal sealed class SimcomClient(int index) : ILinkReporter
 {
     /// <summary>The most bytes of a topic or payload one RXTOPIC / RXPAYLOAD piece carries (SIM7600 manual; two captures).</summary>
     public const int PieceBytes = 1500;
+
+    /// <summary>The PDP context the MQTT service uses: the default bearer (AT+CMQTTSTART's write form, which picks another, is not modelled).</summary>
+    public const int BearerContext = 1;
 
     /// <summary>What the SUBTOPIC / UNSUBTOPIC lists may hold in all (A76XX manual: 5120 bytes).</summary>
     public const int ListBytes = 5120;
@@ -161,21 +164,47 @@ internal sealed class SimcomClient(int index) : ILinkReporter
     }
 
     /// <summary>
-    /// The broker closed the connection: <c>+CMQTTCONNLOST: &lt;i&gt;,1</c> (socket closed passively); the network
-    /// went (a network fault): cause 3 and <c>+CMQTTNONET</c> once for the module; no answer to a keepalive
-    /// ping: <c>+CMQTTPING: &lt;i&gt;,17</c>. A SIMCom client never reconnects by itself.
+    /// The broker closed the connection: <c>+CMQTTCONNLOST: &lt;i&gt;,1</c> (socket closed passively); no answer to a
+    /// keepalive ping: <c>+CMQTTPING: &lt;i&gt;,17</c>. A SIMCom client never reconnects by itself. (The network's
+    /// losses are <see cref="NetworkChanged"/>'s.)
     /// </summary>
     public void Lost(MqttLink link, LinkLoss loss, bool reconnecting)
     {
-        var m = Modem;
-        bool networkGone = link.Faults?.Find(FaultKinds.WifiDrop) is not null;
-        string text = loss == LinkLoss.PingTimeout && !networkGone
+        string text = loss == LinkLoss.PingTimeout
             ? Line("+CMQTTPING", Index, CmqttResult.Timeout)
-            : Line("+CMQTTCONNLOST", Index, networkGone ? 3 : 1);
+            : Line("+CMQTTCONNLOST", Index, 1);
         link.Urcs.Enqueue(Encoding.ASCII.GetBytes("\r\n" + text + "\r\n"));
-        if (networkGone && m is not null)
+    }
+
+    /// <summary>
+    /// The network went under the MQTT service: registration lost, the radio off, context 1 (the bearer the
+    /// service uses) down, or AT+NETOPEN's service closed. A connected client is cut with
+    /// <c>+CMQTTCONNLOST: &lt;i&gt;,3</c> (network closed); after every client's line, the module's
+    /// <c>+CMQTTNONET</c> once, and the service is stopped (the host starts it again: research §2.5).
+    /// </summary>
+    public void NetworkChanged(Modem modem, MqttLink link, CellularEvent change)
+    {
+        bool gone = change.Kind switch
         {
-            CmqttService.NetworkClosed(m);
+            CellularEventKind.RegistrationLost or CellularEventKind.RadioOff or CellularEventKind.NetworkClosed => true,
+            CellularEventKind.ContextDeactivated => change.ContextId == BearerContext,
+            _ => false,
+        };
+        if (!gone)
+        {
+            return;
+        }
+
+        Modem = modem;
+        if (link.Drop($"the network went: {change.Kind}"))
+        {
+            link.Urcs.Enqueue(Encoding.ASCII.GetBytes("\r\n" + Line("+CMQTTCONNLOST", Index, 3) + "\r\n"));
+        }
+
+        // The module-wide line comes once, after the last client's (the modem calls each link in order).
+        if (link.Index == modem.Links.Count - 1)
+        {
+            CmqttService.NetworkClosed(modem);
         }
     }
 

@@ -35,6 +35,10 @@
         { name: 'seed', type: 'number', hint: 'random' }] },
     { kind: 'slow-host-link', title: 'Slow host link', says: 'the channel runs at that UART rate',
       params: [{ name: 'baud', type: 'number', required: true, hint: '80..5000000' }, { name: 'seconds', type: 'number', hint: 'until ended' }] },
+    { kind: 'registration-lost', title: 'Registration lost', says: 'searching for a network: the MQTT clients drop (wills published); registered again when it ends',
+      params: [{ name: 'seconds', type: 'number', hint: 'until ended' }] },
+    { kind: 'pdp-deactivated', title: 'PDP deactivated', says: 'the network takes every PDP context down and refuses new ones; the host reactivates after it',
+      params: [{ name: 'seconds', type: 'number', hint: 'until ended' }] },
   ];
 
   const $ = (id) => document.getElementById(id);
@@ -92,7 +96,18 @@
     channel += ` · ${info.dialect} · pid ${info.processId}`;
     $('channel').textContent = channel;
     document.title = `atmqtt ${where}`.trim();
+    showFaultForms(info.faultKinds);
     return info;
+  }
+
+  /** The forms of the kinds this modem's profile takes (a cellular one has no Wi-Fi to drop, a Wi-Fi one no registration). */
+  function showFaultForms(kinds) {
+    const forms = $('fault-forms');
+    const wanted = FAULTS.filter((f) => !kinds || kinds.includes(f.kind));
+    const shown = Array.from(forms.children).map((f) => f.dataset.kind);
+    if (shown.join() === wanted.map((f) => f.kind).join()) return;
+    clearChildren(forms);
+    for (const fault of wanted) forms.append(faultForm(fault));
   }
 
   let stateTimer = null;
@@ -429,8 +444,7 @@
     source = new EventSource(`/api/events?since=${since}`);
     const live = $('live');
     source.onopen = async () => {
-      live.textContent = 'live';
-      live.className = 'live on';
+      // 'live' once the info is in too: the fault forms the profile takes are on the page by then.
       try {
         const info = await loadInfo();
         if (processId !== null && info.processId !== processId) {
@@ -443,6 +457,10 @@
         processId = info.processId;
       } catch {
         // the stream says whether the modem is there
+      }
+      if (source.readyState === EventSource.OPEN) {
+        live.textContent = 'live';
+        live.className = 'live on';
       }
       refreshStateSoon(0);
     };
@@ -543,9 +561,6 @@
   // ---------------------------------------------------------------- wiring
 
   function init() {
-    const forms = $('fault-forms');
-    for (const fault of FAULTS) forms.append(faultForm(fault));
-
     $('reset').addEventListener('click', async () => {
       const button = $('reset');
       button.disabled = true;

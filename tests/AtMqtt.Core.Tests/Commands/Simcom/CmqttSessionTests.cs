@@ -196,27 +196,15 @@ public class CmqttSessionTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
         await m.CommandAsync("AT+CMQTTDISC=1,60", Ok + Urc("+CMQTTDISC: 1,0"));
         await m.CommandAsync($"AT+CMQTTCONNECT=1,\"tcp://127.0.0.1:{broker.Port}\",60,1", Ok + Urc("+CMQTTCONNECT: 1,0"));
 
-        // The network goes (a network fault): each client hears cause 3, the module +CMQTTNONET once, each will goes out.
-        m.Modem.Faults.Start(new FaultSpec { Kind = "wifi-drop", Seconds = 600 });
-        string[] lines = ["\r\n+CMQTTCONNLOST: 0,3\r\n", "\r\n+CMQTTCONNLOST: 1,3\r\n", "\r\n+CMQTTNONET\r\n"];
-        string got = "";
-        foreach (string line in lines)
-        {
-            if (!got.Contains(line, StringComparison.Ordinal))
-            {
-                got += await m.ReadUntilAsync(line);
-            }
-        }
-
-        Assert.Equal(1, got.Split("+CMQTTNONET").Length - 1);
+        // The network goes (a network fault): each client hears cause 3, then the module +CMQTTNONET once, each will goes out.
+        m.Modem.Faults.Start(new FaultSpec { Kind = FaultKinds.RegistrationLost, Seconds = 600 });
+        await m.ExpectAsync("\r\n+CMQTTCONNLOST: 0,3\r\n\r\n+CMQTTCONNLOST: 1,3\r\n\r\n+CMQTTNONET\r\n");
         var wills = new[] { await watcher.NextAsync(Wait), await watcher.NextAsync(Wait) };
         Assert.Equal([($"{t}/0", "gone0"), ($"{t}/1", "gone1")], wills.Select(w => (w.Topic, w.PayloadText)).Order());
 
         // The service is stopped: commands answer ERROR until AT+CMQTTSTART.
         await m.CommandAsync("AT+CMQTTDISC?", Error);
-        // On this branch the network fault is the Wi-Fi one (its lines come with it); the cellular faults replace it at merge.
         m.Modem.Faults.EndAll();
-        await m.ExpectAsync("WIFI CONNECTED\r\nWIFI GOT IP\r\n");
         await m.CommandAsync("AT+CMQTTSTART", Ok + Urc("+CMQTTSTART: 0"));
     }
 
