@@ -767,11 +767,12 @@ public sealed partial class Modem : IAsyncDisposable
     /// <summary>
     /// Asks for exactly <paramref name="length"/> raw bytes after the response written so far (which
     /// should end with the <c>&gt;</c> prompt). <paramref name="onData"/> then writes the result;
-    /// if the bytes stop for the data timeout, <paramref name="failLine"/> is written instead.
+    /// if the bytes stop for the data timeout (<paramref name="timeout"/>, a command's own, else the modem's),
+    /// <paramref name="failLine"/> is written instead.
     /// </summary>
-    public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData)
+    public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData, TimeSpan? timeout = null)
     {
-        _data = new DataPhase(length, failLine, onData, Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
+        _data = new DataPhase(length, failLine, onData, timeout ?? Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
     }
 
     /// <summary>
