@@ -95,6 +95,7 @@ public sealed partial class Modem : IAsyncDisposable
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         var linkLog = options.LoggerFactory.CreateLogger("AtMqtt.Link");
         var certificates = new CertificateSource(Device.Flash, options.Credentials, linkLog);
+        Certificates = certificates;
         ResultDelay = options.ResultDelay ?? profile.ResultDelay;
         var links = new MqttLink[Math.Max(1, profile.Clients)];
         for (int i = 0; i < links.Length; i++)
@@ -776,11 +777,12 @@ public sealed partial class Modem : IAsyncDisposable
     /// <summary>
     /// Asks for exactly <paramref name="length"/> raw bytes after the response written so far (which
     /// should end with the <c>&gt;</c> prompt). <paramref name="onData"/> then writes the result;
-    /// if the bytes stop for the data timeout, <paramref name="failLine"/> is written instead.
+    /// if the bytes stop for the data timeout (<paramref name="timeout"/>, a command's own, else the modem's),
+    /// <paramref name="failLine"/> is written instead.
     /// </summary>
-    public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData)
+    public void BeginDataPhase(int length, string failLine, Func<Modem, byte[], ValueTask> onData, TimeSpan? timeout = null)
     {
-        _data = new DataPhase(length, failLine, onData, Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
+        _data = new DataPhase(length, failLine, onData, timeout ?? Options.DataTimeout) { Command = Checks.Enabled ? CommandName(_framer.Line) : "" };
     }
 
     /// <summary>
@@ -868,6 +870,9 @@ public sealed partial class Modem : IAsyncDisposable
     /// What a command family keeps for the whole module (Quectel's SSL contexts), made on first use: one of
     /// each type per modem, so no family needs a field of the engine's.
     /// </summary>
+    /// <summary>What the TLS transports authenticate with (flash, the module's files through a family's SSL context, the factory defaults).</summary>
+    internal CertificateSource Certificates { get; }
+
     internal T FamilyState<T>()
         where T : class, new() => (T)_familyState.GetOrAdd(typeof(T), static _ => new T());
 

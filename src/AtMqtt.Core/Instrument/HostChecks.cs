@@ -122,9 +122,13 @@ public sealed class HostChecks : IDisposable
         }
     }
 
-    /// <summary>An AT+SYSMFG or AT+SYSFLASH write to a namespace or partition of private keys: the next line may be the key.</summary>
+    /// <summary>
+    /// An AT+SYSMFG or AT+SYSFLASH write to a namespace or partition of private keys, or any cellular file upload
+    /// (AT+QFUPL, AT+CCERTDOWN: any file may be a key): the next line may be the key.
+    /// </summary>
     private static bool WritesKey(ReadOnlySpan<byte> line) =>
-        (line.StartsWith("AT+SYSMFG=2,"u8) || line.StartsWith("AT+SYSFLASH=1,"u8)) && line.IndexOf("_key\""u8) >= 0;
+        ((line.StartsWith("AT+SYSMFG=2,"u8) || line.StartsWith("AT+SYSFLASH=1,"u8)) && line.IndexOf("_key\""u8) >= 0)
+        || line.StartsWith("AT+QFUPL="u8) || line.StartsWith("AT+CCERTDOWN="u8);
 
     public void Dispose()
     {

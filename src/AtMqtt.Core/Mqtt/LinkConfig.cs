@@ -12,6 +12,15 @@ public sealed record UserConfig(int Scheme, string ClientId, string Username, by
 public sealed record TlsSettings(IReadOnlyList<string> Alpn, string? Sni)
 {
     public static readonly TlsSettings None = new([], null);
+
+    /// <summary>Whether the ClientHello names the server (SNI): a cellular context's "sni"/"enableSNI"; ESP-AT always does.</summary>
+    public bool SendSni { get; init; } = true;
+
+    /// <summary>Whether a verified server's certificate must also name the host: Quectel's "checkhost", SIMCom's "ignorecertCN" 0.</summary>
+    public bool CheckHost { get; init; } = true;
+
+    /// <summary>The TLS versions offered: None is the system's choice (1.2 and 1.3); a cellular context's sslversion 3 is TLS 1.2 only.</summary>
+    public System.Security.Authentication.SslProtocols Protocols { get; init; }
 }
 
 /// <summary>AT+MQTTCONNCFG. <see cref="KeepAlive"/> is the value given; 0 means 120 s.</summary>

@@ -275,7 +275,9 @@ public sealed class MqttLink : IAsyncDisposable
     /// MQTT CONNECT, as Quectel's AT+QMTOPEN does; the next <see cref="ConnectAsync"/> sends CONNECT on it.
     /// Returns null on success, else why it failed.
     /// </summary>
-    public async Task<OpenFailure?> OpenAsync(BrokerTarget target, UserConfig user, TimeSpan timeout)
+    /// <paramref name="credentials"/>: what a cellular family's SSL context resolved to (null: the flash and the
+    /// factory defaults, as for ESP-AT).
+    public async Task<OpenFailure?> OpenAsync(BrokerTarget target, UserConfig user, TimeSpan timeout, TlsCredentials? credentials = null)
     {
         CancellationToken lifetime;
         lock (_gate)
@@ -287,7 +289,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => credentials ?? _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         cts.CancelAfter(timeout);
         try
@@ -330,6 +332,7 @@ public sealed class MqttLink : IAsyncDisposable
 
             return Find<System.Net.Sockets.SocketException>(ex) is { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.TryAgain }
                 ? OpenFailure.HostNotFound
+                : Find<TransportException>(ex) is not null ? OpenFailure.Tls
                 : OpenFailure.Network;
         }
     }
@@ -1295,6 +1298,9 @@ public enum OpenFailure
 
     /// <summary>The host name did not resolve.</summary>
     HostNotFound,
+
+    /// <summary>The TCP connection was made, but the TLS handshake failed (the server's certificate refused, or ours).</summary>
+    Tls,
 }
 
 /// <summary>CONNACK with a failure code.</summary>

@@ -58,6 +58,7 @@ internal static class QuectelBg95
         .. QmtPublishEx.Commands,
         .. QmtReceive.Commands,
         .. QsslConfig.Commands,
+        .. Qfile.Commands,
     ]);
 
     public static Profile Create() => new()

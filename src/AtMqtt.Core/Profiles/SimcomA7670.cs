@@ -64,6 +64,7 @@ internal static class SimcomA7670
         .. Netopen.Commands,
         .. Ipaddr.Commands,
         .. Csslcfg.Commands,
+        .. Ccert.Commands,
         .. CmqttStart.Commands,
         .. CmqttAccq.Commands,
         .. CmqttSslCfg.Commands,

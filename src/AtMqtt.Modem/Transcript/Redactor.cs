@@ -24,7 +24,8 @@ internal interface IRedactedSink
 /// Removes secrets from the traffic as it streams past, whatever the chunking (SPEC section 7):
 /// the password parameter of <c>AT+MQTTUSERCFG</c> (5th), <c>AT+MQTTPASSWORD</c> and <c>AT+CWJAP</c> (2nd) and
 /// <c>AT+QICSGP</c> (5th), <c>AT+QMTCONN</c> (4th), <c>AT+CMQTTCONNECT</c> (6th), in the host's line and in the modem's echo of it, and in the <c>+QICSGP:</c> read-back (4th); the raw bytes of an <c>AT+MQTTLONGPASSWORD</c> data phase, and
-/// of a private key written with <c>AT+SYSMFG=2,"…_key",…</c> or <c>AT+SYSFLASH=1,"…_key",…</c>; a
+/// of a private key written with <c>AT+SYSMFG=2,"…_key",…</c> or <c>AT+SYSFLASH=1,"…_key",…</c>, and of every
+/// file a cellular host uploads (<c>AT+QFUPL</c>, <c>AT+CCERTDOWN</c>: any may be a key); a
 /// private key read back (<c>+SYSMFG:"…_key",…</c>, the <c>+SYSFLASH:</c> answer to a read of a key
 /// partition); and any configured secret string (<see cref="AddSecret"/>: a PSK key, the <c>--wifi</c>
 /// password) wherever it appears. A redacted stretch becomes one marker.
@@ -68,6 +69,12 @@ internal sealed class Redactor
         new("SYSMFG", DataLengthParam: 4, Classify: static line => Param(line, 0).SequenceEqual("2"u8) && (Param(line, 3).SequenceEqual("7"u8) || Param(line, 3).SequenceEqual("8"u8))
             ? KeyStore(Param(line, 1)) ? DataKind.Secret : DataKind.Shown
             : DataKind.None, MaxData: 128 * 1024),
+
+        // A cellular module's file uploads: AT+QFUPL="name"[,<size>...] (CONNECT, then the bytes; size 10240 when
+        // left out) and AT+CCERTDOWN="name",<len> (>, then the bytes). Any file may be a private key, whatever its
+        // name, so every upload's data is hidden.
+        new("QFUPL", DataLengthParam: 1, SecretData: true, MaxData: 10240),
+        new("CCERTDOWN", DataLengthParam: 1, SecretData: true, MaxData: 10240),
 
         // AT+SYSFLASH=1,"partition",<offset>,<length>: a write.
         new("SYSFLASH", DataLengthParam: 3, Classify: static line => Param(line, 0).SequenceEqual("1"u8)
@@ -288,7 +295,7 @@ internal sealed class Redactor
             return;
         }
 
-        if (line.SequenceEqual("ERROR"u8) || line.SequenceEqual("busy p..."u8))
+        if (line.SequenceEqual("ERROR"u8) || line.SequenceEqual("busy p..."u8) || line.StartsWith("+CME ERROR"u8))
         {
             // Refused: the host's next bytes are commands again.
             _phase = PhaseState.None;

@@ -447,10 +447,12 @@ public sealed class HostChecksTests(BrokerFixture broker) : IClassFixture<Broker
             shown);
     }
 
-    /// <summary>A private key sent as if an AT+SYSMFG / AT+SYSFLASH write had prompted: its line is never quoted.</summary>
+    /// <summary>A private key sent as if an AT+SYSMFG / AT+SYSFLASH write (or any cellular file upload) had prompted: its line is never quoted.</summary>
     [Theory]
     [InlineData("AT+SYSMFG=2,\"mqtt_key\",\"mqtt_key\",8,24")]
     [InlineData("AT+SYSMFG=2,\"client_key\",\"client_key.0\",8,24")]
+    [InlineData("AT+QFUPL=\"device.pem\",24")]
+    [InlineData("AT+CCERTDOWN=\"device.pem\",24")]
     public async Task A_key_sent_after_its_write_command_never_reaches_a_finding(string write)
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);

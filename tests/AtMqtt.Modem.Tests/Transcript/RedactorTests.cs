@@ -164,6 +164,34 @@ public sealed class RedactorTests
             shown[H]);
     }
 
+    /// <summary>Quectel AT+QFUPL and SIMCom AT+CCERTDOWN: any uploaded file may be a key, so every upload's data is hidden.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(1000)]
+    public void EveryCellularFileUpload_IsHidden_AndARefusedOneHidesNothingAfterIt(int chunk)
+    {
+        var traffic = new (Direction, string)[]
+        {
+            (H, "AT+QFUPL=\"device.pem\",12,5\r\n"),
+            (M, "AT+QFUPL=\"device.pem\",12,5\r\n\r\nCONNECT\r\n"),
+            (H, "-----BEGIN\r\n"),
+            (M, "\r\n+QFUPL: 12,1234\r\n\r\nOK\r\n"),
+            (H, "AT+QFUPL=\"device.pem\",12\r\n"),
+            (M, "AT+QFUPL=\"device.pem\",12\r\n\r\n+CME ERROR: 407\r\n"),
+            (H, "AT+CCERTDOWN=\"k.pem\",4\r\n"),
+            (M, "AT+CCERTDOWN=\"k.pem\",4\r\n\r\n>"),
+            (H, "k\r\ny"),
+            (M, "\r\nOK\r\n"),
+            (H, "AT+CCERTLIST\r\n"),
+        };
+        var shown = Feed(new Redactor(), traffic, chunk);
+        Assert.Equal(
+            Escape("AT+QFUPL=\"device.pem\",12,5\r\n") + TextEscape.RedactedMarker
+            + Escape("AT+QFUPL=\"device.pem\",12\r\nAT+CCERTDOWN=\"k.pem\",4\r\n") + TextEscape.RedactedMarker + Escape("AT+CCERTLIST\r\n"),
+            shown[H]);
+    }
+
     [Fact]
     public void ANumberWrittenWithSysMfg_StartsNoDataPhase()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AtMqtt.Core.Mqtt;
+using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Parsing;
 
 namespace AtMqtt.Core.Commands.Quectel;
@@ -67,7 +68,22 @@ internal static class QmtOpen
                 return Qmt.Urc("+QMTOPEN", idx, 3);
             }
 
-            var failure = await link.OpenAsync(target, new UserConfig(scheme, "", "", [], 0, 0, ""), TimeSpan.FromSeconds(75)).ConfigureAwait(false);
+            TlsCredentials? credentials = null;
+            if (scheme != 1)
+            {
+                // The context is read now, as the module reads it at AT+QMTOPEN: a file it names but UFS lacks fails the open.
+                try
+                {
+                    (var settings, credentials) = QsslConfig.Tls(m, client.SslContext, m.Dialect.Schemes[scheme - 1]);
+                    link.Configure(settings);
+                }
+                catch (TransportException)
+                {
+                    return Qmt.Urc("+QMTOPEN", idx, -1);
+                }
+            }
+
+            var failure = await link.OpenAsync(target, new UserConfig(scheme, "", "", [], 0, 0, ""), TimeSpan.FromSeconds(75), credentials).ConfigureAwait(false);
             int result = failure switch
             {
                 null => 0,

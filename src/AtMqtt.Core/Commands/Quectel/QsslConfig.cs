@@ -1,4 +1,8 @@
 using System.Globalization;
+using System.Security.Authentication;
+using AtMqtt.Core.Device;
+using AtMqtt.Core.Mqtt;
+using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Parsing;
 
 namespace AtMqtt.Core.Commands.Quectel;
@@ -7,8 +11,8 @@ namespace AtMqtt.Core.Commands.Quectel;
 /// AT+QSSLCFG="&lt;item&gt;",&lt;SSL_ctxID&gt;[,&lt;value&gt;]: the six SSL contexts a client with QMTCFG "ssl",idx,1,ctx
 /// connects through. Every item of the BG95's list is kept and read back (<c>+QSSLCFG: "&lt;item&gt;",&lt;ctx&gt;,&lt;value&gt;</c>);
 /// seclevel picks the TLS transport (0 no verification, 1 the server verified, 2 the server verified and a client
-/// certificate presented). The certificates are the program's own (<c>--ca</c>, <c>--client-cert</c>): a context's
-/// file names are kept, not read (docs/quectel.md).
+/// certificate presented); cacert, clientcert and clientkey name files of the module's UFS (AT+QFUPL), read at
+/// AT+QMTOPEN with sni, checkhost and sslversion (<see cref="Tls"/>, docs/quectel.md).
 /// </summary>
 internal static class QsslConfig
 {
@@ -72,6 +76,53 @@ internal static class QsslConfig
         1 => 3,
         _ => 5,
     };
+
+    /// <summary>
+    /// What a client connecting through context <paramref name="context"/> with <paramref name="scheme"/> does TLS with
+    /// (docs/quectel.md, "TLS"): SNI as "sni" says, the host name checked as "checkhost" says, TLS 1.2 only for
+    /// sslversion 3, and the cacert / clientcert / clientkey the context names, read from the UFS (AT+QFUPL); what it
+    /// names nothing for is the program's <c>--ca</c> / <c>--client-cert</c>. Throws a
+    /// <see cref="Mqtt.Transport.TransportException"/> when a named file is not there or cannot be used.
+    /// </summary>
+    public static (TlsSettings Settings, TlsCredentials Credentials) Tls(Modem m, int context, Scheme scheme)
+    {
+        var state = m.FamilyState<State>();
+        string? ca, certificate, key;
+        int sni, checkHost, version;
+        lock (state)
+        {
+            ca = state.Get(context, "cacert");
+            certificate = state.Get(context, "clientcert");
+            key = state.Get(context, "clientkey");
+            sni = int.Parse(state.Get(context, "sni") ?? "0", CultureInfo.InvariantCulture);
+            checkHost = int.Parse(state.Get(context, "checkhost") ?? "0", CultureInfo.InvariantCulture);
+            version = int.Parse(state.Get(context, "sslversion") ?? "4", CultureInfo.InvariantCulture);
+        }
+
+        var credentials = m.Certificates.ForContext(scheme, File(m, context, "cacert", ca), File(m, context, "clientcert", certificate), File(m, context, "clientkey", key));
+        var settings = TlsSettings.None with
+        {
+            SendSni = sni == 1,
+            CheckHost = checkHost == 1,
+
+            // SSL 3.0, TLS 1.0 and 1.1 (0..2) are not offered by .NET on Linux: they get the system's choice too.
+            Protocols = version == 3 ? SslProtocols.Tls12 : SslProtocols.None,
+        };
+        return (settings, credentials);
+    }
+
+    private static FlashCertificate File(Modem m, int context, string item, string? name)
+    {
+        if (name is null)
+        {
+            return default;
+        }
+
+        string origin = string.Create(CultureInfo.InvariantCulture, $"AT+QSSLCFG \"{item}\",{context} (UFS file \"{name}\")");
+        return Qfile.Name(name, out string stored) && Qfile.Store(m).Read(stored) is { } content
+            ? new FlashCertificate(origin, content, null)
+            : new FlashCertificate(origin, null, "is not there: upload it with AT+QFUPL");
+    }
 
     private static int Level(State state, int context)
     {

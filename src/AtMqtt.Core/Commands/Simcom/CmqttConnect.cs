@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AtMqtt.Core.Mqtt;
+using AtMqtt.Core.Mqtt.Transport;
 using AtMqtt.Core.Parsing;
 
 namespace AtMqtt.Core.Commands.Simcom;
@@ -63,16 +64,34 @@ internal static class CmqttConnect
             return Cmqtt.Refuse(m, "+CMQTTCONNECT", client.Index, CmqttResult.NotSupported);
         }
 
-        var config = new UserConfig(client.ServerType == 1 ? 2 : 1, client.ClientId, user ?? "", password ?? [], 0, 0, "");
+        int scheme = 1;
+        TlsCredentials? credentials = null;
+        if (client.ServerType == 1)
+        {
+            // The SSL context (AT+CMQTTSSLCFG; never set, the one numbered as the client) is read now: a file it
+            // names that the store lacks, or one that does not parse, is err 33 (no certificate) before any socket.
+            try
+            {
+                (scheme, var settings, credentials) = Csslcfg.Tls(m, client.SslContext ?? client.Index);
+                link.Configure(settings);
+            }
+            catch (TransportException)
+            {
+                client.SslContext = null;
+                return Cmqtt.Refuse(m, "+CMQTTCONNECT", client.Index, CmqttResult.NoCertificate);
+            }
+        }
+
+        var config = new UserConfig(scheme, client.ClientId, user ?? "", password ?? [], 0, 0, "");
         bool will = client.WillTopic.Length > 0;
         link.Configure(new ConnectionConfig(keepAlive, DisableCleanSession: clean == 0, will ? client.WillTopic : "", will ? client.WillMessage ?? [] : [], will ? client.WillQos : 0, false)
         {
             ProtocolVersion = client.Version,
         });
-        return ConnectAsync(m, link, client, new BrokerTarget(host, port, Reconnect: false), config, (address, keepAlive, clean, user, null));
+        return ConnectAsync(m, link, client, new BrokerTarget(host, port, Reconnect: false), config, credentials, (address, keepAlive, clean, user, null));
     }
 
-    private static async ValueTask ConnectAsync(Modem m, MqttLink link, SimcomClient client, BrokerTarget target, UserConfig config, (string, int, int, string?, string?) shown)
+    private static async ValueTask ConnectAsync(Modem m, MqttLink link, SimcomClient client, BrokerTarget target, UserConfig config, TlsCredentials? credentials, (string, int, int, string?, string?) shown)
     {
         var wait = TimeSpan.FromSeconds(client.OpTimeout);
 
@@ -84,10 +103,16 @@ internal static class CmqttConnect
             return;
         }
 
-        if (await link.OpenAsync(target, config, wait).ConfigureAwait(false) is { } failure)
+        if (await link.OpenAsync(target, config, wait, credentials).ConfigureAwait(false) is { } failure)
         {
             client.SslContext = null;
-            await Cmqtt.Refuse(m, "+CMQTTCONNECT", client.Index, failure == OpenFailure.HostNotFound ? CmqttResult.DnsError : CmqttResult.SockConnectFail).ConfigureAwait(false);
+            int err = failure switch
+            {
+                OpenFailure.HostNotFound => CmqttResult.DnsError,
+                OpenFailure.Tls => CmqttResult.HandshakeFail,
+                _ => CmqttResult.SockConnectFail,
+            };
+            await Cmqtt.Refuse(m, "+CMQTTCONNECT", client.Index, err).ConfigureAwait(false);
             return;
         }
 

@@ -23,6 +23,8 @@ internal static class CmqttResult
     public const int LengthOutOfRange = 22;
     public const int DnsError = 25;
     public const int ClosedByServer = 26;
+    public const int HandshakeFail = 32;
+    public const int NoCertificate = 33;
 
     /// <summary>CONNACK return code 1..5 (MQTT 3.1.1) as the err 27..31 the module reports.</summary>
     public static int Refused(int connackCode) => 26 + connackCode;

@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Security.Authentication;
 using AtMqtt.Core.Commands.Cellular;
 using AtMqtt.Core.Device;
+using AtMqtt.Core.Mqtt;
+using AtMqtt.Core.Mqtt.Transport;
 
 namespace AtMqtt.Core.Commands.Simcom;
 
@@ -74,6 +77,53 @@ internal static class Csslcfg
         }
 
         return m.Ok();
+    }
+
+    /// <summary>
+    /// How a TLS client (ACCQ server_type 1) connects through context <paramref name="index"/> (docs/simcom.md, "TLS"):
+    /// authmode picks the scheme (0 no verification, 1 the server verified with cacert, 2 also clientcert/clientkey
+    /// presented, 3 the client certificate only), enableSNI the SNI, ignorecertCN the host name check, sslversion 3
+    /// TLS 1.2 only; the files come from the certificate store (AT+CCERTDOWN), and what the context names nothing
+    /// for from the program's <c>--ca</c> / <c>--client-cert</c>. Throws a <see cref="TransportException"/> when a
+    /// named file is not there or cannot be used.
+    /// </summary>
+    public static (int Scheme, TlsSettings Settings, TlsCredentials Credentials) Tls(Modem m, int index)
+    {
+        var c = m.Network.SslContexts[index];
+        int scheme = c.AuthMode switch
+        {
+            0 => 2,
+            1 => 3,
+            2 => 5,
+            _ => 4,
+        };
+        var credentials = m.Certificates.ForContext(
+            m.Dialect.Schemes[scheme - 1],
+            File(m, index, "cacert", c.CaCert),
+            File(m, index, "clientcert", c.ClientCert),
+            File(m, index, "clientkey", c.ClientKey));
+        var settings = TlsSettings.None with
+        {
+            SendSni = c.EnableSni == 1,
+            CheckHost = c.IgnoreCertCn == 0,
+
+            // SSL 3.0, TLS 1.0 and 1.1 (0..2) are not offered by .NET on Linux: they get the system's choice too.
+            Protocols = c.SslVersion == 3 ? SslProtocols.Tls12 : SslProtocols.None,
+        };
+        return (scheme, settings, credentials);
+    }
+
+    private static FlashCertificate File(Modem m, int index, string item, string name)
+    {
+        if (name.Length == 0)
+        {
+            return default;
+        }
+
+        string origin = string.Create(CultureInfo.InvariantCulture, $"AT+CSSLCFG \"{item}\",{index} (certificate \"{name}\")");
+        return Ccert.Store(m).Read(name) is { } content
+            ? new FlashCertificate(origin, content, null)
+            : new FlashCertificate(origin, null, "is not there: download it with AT+CCERTDOWN");
     }
 
     private sealed record Item(string Name, string Range, int Min, int Max, Action<SslContext, int>? SetInt, Action<SslContext, string>? SetText = null);

@@ -33,6 +33,27 @@ public sealed class CertificateSource(Flash flash, TlsCredentials factory, ILogg
         var ca = scheme.VerifyServer ? flash.Find(PkiKind.Ca, user.CaId) : default;
         var certificate = scheme.ClientCertificate ? flash.Find(PkiKind.Certificate, user.CertKeyId) : default;
         var key = scheme.ClientCertificate ? flash.Find(PkiKind.Key, user.CertKeyId) : default;
+        return Combine(ca, certificate, key, "flash", (present, missing) =>
+            $"{present.Origin} is written but {Flash.StoreName(missing)} holds nothing for cert_key_ID {user.CertKeyId}: write both, or erase both for the factory default");
+    }
+
+    /// <summary>
+    /// The credentials of a cellular module's SSL context (Quectel AT+QSSLCFG, SIMCom AT+CSSLCFG) for
+    /// <paramref name="scheme"/>: the files the context names, read from the module's own file store by the
+    /// family (an entry left empty where the context names none; a <see cref="FlashCertificate.Problem"/> where
+    /// the file is not there). What the context names nothing for comes from the factory defaults, as with flash.
+    /// Throws a <see cref="TransportException"/> (AT_MQTT_TLS_CONFIG_ERROR) when a named file cannot be used.
+    /// </summary>
+    public TlsCredentials ForContext(Scheme scheme, FlashCertificate ca, FlashCertificate certificate, FlashCertificate key) =>
+        Combine(
+            scheme.VerifyServer ? ca : default,
+            scheme.ClientCertificate ? certificate : default,
+            scheme.ClientCertificate ? key : default,
+            "the module's files",
+            (present, missing) => $"{present.Origin} is named but the context names no {(missing == PkiKind.Key ? "client key" : "client certificate")}: name both, or neither for the factory default");
+
+    private TlsCredentials Combine(FlashCertificate ca, FlashCertificate certificate, FlashCertificate key, string store, Func<FlashCertificate, PkiKind, string> halfPair)
+    {
         if (ca.IsEmpty && certificate.IsEmpty && key.IsEmpty)
         {
             return factory;
@@ -42,7 +63,7 @@ public sealed class CertificateSource(Flash flash, TlsCredentials factory, ILogg
         string? caOrigin = null;
         if (!ca.IsEmpty)
         {
-            trusted = Parse(ca, "CA certificate", LoadCa);
+            trusted = Parse(ca, "CA certificate", LoadCa, store);
             caOrigin = ca.Origin;
         }
 
@@ -50,17 +71,15 @@ public sealed class CertificateSource(Flash flash, TlsCredentials factory, ILogg
         string? clientOrigin = null;
         if (!certificate.IsEmpty || !key.IsEmpty)
         {
-            // The pair comes from flash together: a certificate without its key is no identity.
+            // The pair comes from one place together: a certificate without its key is no identity.
             if (certificate.IsEmpty || key.IsEmpty)
             {
-                var present = certificate.IsEmpty ? key : certificate;
-                var missing = Flash.StoreName(certificate.IsEmpty ? PkiKind.Certificate : PkiKind.Key);
-                throw Refuse($"{present.Origin} is written but {missing} holds nothing for cert_key_ID {user.CertKeyId}: write both, or erase both for the factory default");
+                throw Refuse(halfPair(certificate.IsEmpty ? key : certificate, certificate.IsEmpty ? PkiKind.Certificate : PkiKind.Key), store);
             }
 
-            var loaded = Parse(certificate, "certificate", LoadCertificate);
-            client = Parse(key, "private key", k => WithKey(loaded, k))
-                ?? throw Refuse($"{key.Origin} is not the private key of {certificate.Origin}");
+            var loaded = Parse(certificate, "certificate", LoadCertificate, store);
+            client = Parse(key, "private key", k => WithKey(loaded, k), store)
+                ?? throw Refuse($"{key.Origin} is not the private key of {certificate.Origin}", store);
             clientOrigin = certificate.Origin;
         }
 
@@ -74,11 +93,11 @@ public sealed class CertificateSource(Flash flash, TlsCredentials factory, ILogg
         };
     }
 
-    private T Parse<T>(FlashCertificate entry, string what, Func<byte[], T> load)
+    private T Parse<T>(FlashCertificate entry, string what, Func<byte[], T> load, string store)
     {
         if (entry.Problem is not null)
         {
-            throw Refuse($"{entry.Origin} {entry.Problem}");
+            throw Refuse($"{entry.Origin} {entry.Problem}", store);
         }
 
         try
@@ -88,13 +107,13 @@ public sealed class CertificateSource(Flash flash, TlsCredentials factory, ILogg
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
         {
             // The exception's own words are left out: a parser's message could quote the input.
-            throw Refuse($"{entry.Origin} holds no {what} that parses (PEM or DER expected)");
+            throw Refuse($"{entry.Origin} holds no {what} that parses (PEM or DER expected)", store);
         }
     }
 
-    private TransportException Refuse(string reason)
+    private TransportException Refuse(string reason, string store)
     {
-        string message = $"The TLS credentials in flash cannot be used: {reason}";
+        string message = $"The TLS credentials in {store} cannot be used: {reason}";
         bool first;
         lock (_gate)
         {

@@ -19,16 +19,27 @@ internal static class X509Tls
 
         return new SslClientAuthenticationOptions
         {
-            TargetHost = targetHost,
+            // No SNI: an empty name (the server then sees none; the name check is ours, below).
+            TargetHost = tls.SendSni ? targetHost : "",
             ApplicationProtocols = tls.Alpn.Count == 0 ? null : [.. tls.Alpn.Select(p => new SslApplicationProtocol(p))],
             ClientCertificates = scheme.ClientCertificate ? [credentials.ClientCertificate!] : null,
-            EnabledSslProtocols = SslProtocols.None, // the system's choice: TLS 1.2 and 1.3
+            EnabledSslProtocols = tls.Protocols, // None: the system's choice, TLS 1.2 and 1.3
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
                 if (!scheme.VerifyServer)
                 {
                     return true;
+                }
+
+                if (!tls.SendSni || !tls.CheckHost)
+                {
+                    // The handshake's own name check used an empty name (no SNI) or is not wanted: decide it here.
+                    errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+                    if (tls.CheckHost && certificate is X509Certificate2 named && !named.MatchesHostname(targetHost))
+                    {
+                        errors |= SslPolicyErrors.RemoteCertificateNameMismatch;
+                    }
                 }
 
                 var refusal = Check(certificate as X509Certificate2, chain, errors, targetHost, credentials.TrustedCa, credentials.CaOrigin);
