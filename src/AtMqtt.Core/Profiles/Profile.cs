@@ -23,6 +23,13 @@ public sealed record Profile
     /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
+    /// <summary>
+    /// The longest command line the module takes, in bytes without the terminator; a longer one is discarded
+    /// and answered <c>ERROR</c> (docs/profiles.md, "Command line limit"). ESP-AT's documented 256 unless the
+    /// module's documents or firmware say otherwise.
+    /// </summary>
+    public int MaxLineBytes { get; init; } = Framing.LineFramer.MaxLineBytes;
+
     /// <summary>Independent MQTT clients of the module (ESP-AT's one LinkID; Quectel's client_idx 0..5): <see cref="Modem.Links"/>.</summary>
     public int Clients { get; init; } = 1;
 
