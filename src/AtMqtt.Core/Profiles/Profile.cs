@@ -56,7 +56,7 @@ public sealed record Profile
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
     /// <summary>The cellular modules (docs/cellular.md, docs/quectel.md, docs/simcom.md).</summary>
-    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, SimcomA7670.Name];
+    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, QuectelEc21.Name, SimcomA7670.Name];
 
     /// <summary>Every name <c>--profile</c> accepts: the Wi-Fi profiles, then the cellular ones.</summary>
     public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. CellularNames];
@@ -70,6 +70,7 @@ public sealed record Profile
         EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
         QuectelBg95.Name => QuectelBg95.Create(),
+        QuectelEc21.Name => QuectelEc21.Create(),
         SimcomA7670.Name => SimcomA7670.Create(),
         _ => null,
     };

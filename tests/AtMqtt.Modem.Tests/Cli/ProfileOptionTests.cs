@@ -9,7 +9,7 @@ namespace AtMqtt.Modem.Tests.Cli;
 /// </summary>
 public sealed class ProfileOptionTests
 {
-    private const string Choices = "bk7238, esp-at-2.2, esp-at-3.2, esp-at-4.1, esp-at-5.0, quectel-bg95, simcom-a7670";
+    private const string Choices = "bk7238, esp-at-2.2, esp-at-3.2, esp-at-4.1, esp-at-5.0, quectel-bg95, quectel-ec21, simcom-a7670";
 
     [Fact]
     public async Task Help_lists_the_profile_option_and_every_profile()
