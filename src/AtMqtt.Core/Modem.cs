@@ -23,14 +23,14 @@ public sealed partial class Modem : IAsyncDisposable
 {
     private static ReadOnlySpan<byte> BusyLine => "busy p...\r\n"u8;
 
-    private readonly LineFramer _framer = new();
+    private readonly LineFramer _framer;
 
     // Responses of commands that completed at once, written together when the input buffer is done
     // (or before anything that must reach the host first): one write for a burst of lines.
     private readonly ArrayBufferWriter<byte> _batch = new(1024);
     private readonly ParamList _params = new();
-    private readonly byte[] _scratch = new byte[LineFramer.MaxLineBytes];
-    private readonly byte[] _busy = new byte[LineFramer.MaxLineBytes + 64];
+    private readonly byte[] _scratch;
+    private readonly byte[] _busy;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _urcPump;
     private readonly ILogger _log;
@@ -73,11 +73,16 @@ public sealed partial class Modem : IAsyncDisposable
         var profile = options.Profile ?? Profile.ForDialect(options.Dialect);
         Quirks = Quirks.Merge(profile.DefaultQuirks, options.Quirks);
         Profile = profile;
+
+        // The profile's command line limit (docs/profiles.md): ESP-AT's 256 bytes, a cellular module's own.
+        _framer = new LineFramer(profile.MaxLineBytes);
+        _scratch = new byte[profile.MaxLineBytes];
+        _busy = new byte[profile.MaxLineBytes + 64];
         ReadyLine = System.Text.Encoding.ASCII.GetBytes(profile.Boot);
         Network = new AtMqtt.Core.Device.CellularNetwork(profile.Cellular ?? AtMqtt.Core.Device.CellularModule.None);
         Commands = Quirks.NoMqtt ? profile.Commands.Without(c => c.Name.StartsWith("AT+MQTT", StringComparison.Ordinal)) : profile.Commands;
         _log = options.LoggerFactory.CreateLogger("AtMqtt.Modem");
-        _longLineLog = Throttle(LogLevel.Warning, $"Line longer than {LineFramer.MaxLineBytes} bytes discarded");
+        _longLineLog = Throttle(LogLevel.Warning, $"Line longer than {profile.MaxLineBytes} bytes discarded");
         _dataAbandonedLog = Throttle(LogLevel.Warning, "Host left during a data phase");
         _dataTimeoutLog = Throttle(LogLevel.Warning, "Data phase timed out");
         _failureLog = Throttle(LogLevel.Error, "Failed unexpectedly", burst: 3);
@@ -766,7 +771,7 @@ public sealed partial class Modem : IAsyncDisposable
 
         if (_longLineLog.ShouldLog())
         {
-            _log.LogWarning("Line longer than {Max} bytes discarded", LineFramer.MaxLineBytes);
+            _log.LogWarning("Line longer than {Max} bytes discarded", _framer.Limit);
         }
 
         Response.Reset();

@@ -29,7 +29,7 @@ var quirk = Many("--quirk", "NAME[=VALUE]", $"Behave as the real module misbehav
 // A data phase's deadline is a Timer: a day is far below its limit (about 49 days).
 var dataTimeout = Int("--data-timeout", "S", "Seconds a '>' data phase waits for the next byte; 0 waits forever.", 10, 0, 86_400);
 var resultDelay = OptionalInt(
-    "--result-delay", "MS", "Milliseconds between a command's OK and its result URC (+QMTOPEN, +QMTPUB...), as a cellular network takes; default: the profile's (0 for ESP-AT, 300 for quectel-bg95). 0 for speed tests.", 0, 600_000);
+    "--result-delay", "MS", "Milliseconds between a command's OK and its result URC (+QMTOPEN, +QMTPUB...), as a cellular network takes; default: the profile's (0 for ESP-AT, 300 for the cellular profiles). 0 for speed tests.", 0, 600_000);
 var maxSubscriptions = Int("--max-subscriptions", "N", "Size of the subscription list.", 10, 1, 65_535);
 var rxQueue = Int("--rx-queue", "N", "QoS 0 messages that may wait for the host before new ones are dropped.", 1000, 1, int.MaxValue);
 

@@ -15,25 +15,39 @@ public enum FrameKind : byte
 
 /// <summary>
 /// Cuts command lines out of the host's byte stream (SPEC section 2): CR, LF or CR LF end a line, the
-/// LF of a CR LF pair is not an empty line, empty lines are skipped, and a line over 256 bytes is
-/// discarded up to its terminator without ever holding more than 256 bytes.
+/// LF of a CR LF pair is not an empty line, empty lines are skipped, and a line over the limit (256 bytes
+/// unless the profile says otherwise: <see cref="Profiles.Profile.MaxLineBytes"/>) is discarded up to its
+/// terminator without ever holding more than the limit.
 /// </summary>
 public sealed class LineFramer
 {
+    /// <summary>The default limit: ESP-AT's "no more than 256 bytes" (and the seed's).</summary>
     public const int MaxLineBytes = 256;
 
     // The line plus its terminator, so the echo is one contiguous span.
-    private readonly byte[] _line = new byte[MaxLineBytes + 2];
+    private readonly byte[] _line;
+    private readonly int _limit;
     private int _length;
     private int _terminatorLength;
     private bool _overflow;
     private int _discardedStart;
     private bool _skipLf;
 
+    /// <summary>A framer for lines of at most <paramref name="limit"/> bytes (without the terminator).</summary>
+    public LineFramer(int limit = MaxLineBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        _limit = limit;
+        _line = new byte[limit + 2];
+    }
+
+    /// <summary>The longest line kept, in bytes without the terminator.</summary>
+    public int Limit => _limit;
+
     /// <summary>The last line framed, without its terminator.</summary>
     public ReadOnlySpan<byte> Line => _line.AsSpan(0, _length);
 
-    /// <summary>After <see cref="FrameKind.Overflow"/>: the first <see cref="MaxLineBytes"/> bytes of the discarded line.</summary>
+    /// <summary>After <see cref="FrameKind.Overflow"/>: the first <see cref="Limit"/> bytes of the discarded line.</summary>
     public ReadOnlySpan<byte> DiscardedStart => _line.AsSpan(0, _discardedStart);
 
     /// <summary>The last line framed with its terminator, as received (the echo).</summary>
@@ -147,11 +161,11 @@ public sealed class LineFramer
             return;
         }
 
-        if (_length + bytes.Length > MaxLineBytes)
+        if (_length + bytes.Length > _limit)
         {
             // The start of the line stays readable (DiscardedStart) for the host checks.
-            bytes[..(MaxLineBytes - _length)].CopyTo(_line.AsSpan(_length));
-            _length = MaxLineBytes;
+            bytes[..(_limit - _length)].CopyTo(_line.AsSpan(_length));
+            _length = _limit;
             _overflow = true;
             return;
         }

@@ -60,7 +60,7 @@ internal static class HostCheckHooks
     public static void Busy(HostChecks checks, string? pending, ReadOnlySpan<byte> line) =>
         checks.Report(FindingCodes.CommandWhileBusy, $"The host sent a command before {pending ?? "the previous command"} had its final result (it got \"busy p...\"): wait for OK or ERROR before the next command.", line);
 
-    /// <summary>A line over 256 bytes; <paramref name="start"/> is what the modem kept of it.</summary>
+    /// <summary>A line over the profile's limit (256 bytes on ESP-AT); <paramref name="start"/> is what the modem kept of it.</summary>
     public static void LineTooLong(Modem m, ReadOnlySpan<byte> start)
     {
         // The advice names the commands this profile has: esp-at-2.2 has no LONG*, only its own setters.
@@ -69,7 +69,7 @@ internal static class HostCheckHooks
             : m.Commands.Find("+MQTTCLIENTID"u8) is not null
                 ? "AT+MQTTCLIENTID/USERNAME/PASSWORD for values USERCFG's limits refuse (each on a line of its own)"
                 : "shorter values";
-        m.Checks.Report(FindingCodes.LineTooLong, $"The host sent a line over {Framing.LineFramer.MaxLineBytes} bytes (discarded with ERROR): use {values} and AT+MQTTPUBRAW for long payloads.", start);
+        m.Checks.Report(FindingCodes.LineTooLong, $"The host sent a line over {m.Profile.MaxLineBytes} bytes (discarded with ERROR): use {values} and AT+MQTTPUBRAW for long payloads.", start);
     }
 
     /// <summary>A data phase began with bytes already received after the command line: sent before <c>&gt;</c>.</summary>

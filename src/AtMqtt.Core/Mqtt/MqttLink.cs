@@ -666,31 +666,17 @@ public sealed class MqttLink : IAsyncDisposable
             }
 
             var result = await client.SubscribeAsync(builder.Build(), cts.Token).ConfigureAwait(false);
-            // MQTTnet's result items do not keep the request's order: each is matched to its filter by topic.
+            // MQTTnet's client pairs the SUBACK's i-th code with the SUBSCRIBE's i-th filter, as MQTT 3.1.1 orders
+            // them [MQTT-3.9.3-1]. (MQTTnet's own broker breaks that rule: it answers highest QoS first, so only
+            // mosquitto shows the pairing right: EndToEnd ListSubscribeTests, docs/quectel.md.)
             var granted = new int[filters.Count];
-            Array.Fill(granted, -1);
+            Array.Fill(granted, 128);
+            int at = 0;
             foreach (var item in result.Items)
             {
-                int at = -1;
-                for (int k = 0; k < filters.Count && at < 0; k++)
+                if (at < granted.Length)
                 {
-                    if (granted[k] < 0 && filters[k].Filter == item.TopicFilter.Topic)
-                    {
-                        at = k;
-                    }
-                }
-
-                if (at >= 0)
-                {
-                    granted[at] = item.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2 ? (int)item.ResultCode : 128;
-                }
-            }
-
-            for (int k = 0; k < granted.Length; k++)
-            {
-                if (granted[k] < 0)
-                {
-                    granted[k] = 128;
+                    granted[at++] = item.ResultCode <= MqttClientSubscribeResultCode.GrantedQoS2 ? (int)item.ResultCode : 128;
                 }
             }
 

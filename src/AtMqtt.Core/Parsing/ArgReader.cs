@@ -32,6 +32,9 @@ public ref struct ArgReader
     /// <summary>True when parameter <paramref name="index"/> exists and was not left empty.</summary>
     public readonly bool Has(int index) => index < _params.Count && !_params[index].Omitted;
 
+    /// <summary>Whether parameter <paramref name="index"/> was written in quotes (a string where a form has a number).</summary>
+    public readonly bool IsQuoted(int index) => index < _params.Count && _params[index].Quoted;
+
     /// <summary>Checks the number of parameters (trailing optional ones may be left out entirely).</summary>
     public bool Arity(int min, int max)
     {

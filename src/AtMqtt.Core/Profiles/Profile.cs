@@ -23,6 +23,13 @@ public sealed record Profile
     /// <summary>The misbehaviour this release really has, on without <c>--quirk</c> (none unless documented).</summary>
     public Quirks DefaultQuirks { get; init; } = Quirks.None;
 
+    /// <summary>
+    /// The longest command line the module takes, in bytes without the terminator; a longer one is discarded
+    /// and answered <c>ERROR</c> (docs/profiles.md, "Command line limit"). ESP-AT's documented 256 unless the
+    /// module's documents or firmware say otherwise.
+    /// </summary>
+    public int MaxLineBytes { get; init; } = Framing.LineFramer.MaxLineBytes;
+
     /// <summary>Independent MQTT clients of the module (ESP-AT's one LinkID; Quectel's client_idx 0..5): <see cref="Modem.Links"/>.</summary>
     public int Clients { get; init; } = 1;
 
@@ -49,7 +56,7 @@ public sealed record Profile
     public static IReadOnlyList<string> Names { get; } = [Bk7238.Name, EspAt22.Name, EspAt32.Name, EspAt41.Name, EspAt50.Name];
 
     /// <summary>The cellular modules (docs/cellular.md, docs/quectel.md, docs/simcom.md).</summary>
-    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, SimcomA7670.Name];
+    public static IReadOnlyList<string> CellularNames { get; } = [QuectelBg95.Name, QuectelEc21.Name, SimcomA7670.Name];
 
     /// <summary>Every name <c>--profile</c> accepts: the Wi-Fi profiles, then the cellular ones.</summary>
     public static IReadOnlyList<string> AllNames { get; } = [.. Names, .. CellularNames];
@@ -63,6 +70,7 @@ public sealed record Profile
         EspAt41.Name => EspAt41.Create(maxPubRaw),
         EspAt50.Name => EspAt50.Create(maxPubRaw),
         QuectelBg95.Name => QuectelBg95.Create(),
+        QuectelEc21.Name => QuectelEc21.Create(),
         SimcomA7670.Name => SimcomA7670.Create(),
         _ => null,
     };

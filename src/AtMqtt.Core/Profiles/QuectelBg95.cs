@@ -17,6 +17,9 @@ internal static class QuectelBg95
 
     private const string Revision = "BG95M3LAR02A03";
 
+    /// <summary>The command line limit of Quectel's Qualcomm-based modules (BG95, EC21): 560 bytes less the NUL.</summary>
+    public const int QualcommLineBytes = 559;
+
     public static readonly CellularModule Module = new()
     {
         Manufacturer = "Quectel",
@@ -66,6 +69,9 @@ internal static class QuectelBg95
         Name = Name,
         Dialect = Dialect.Quectel,
         Clients = 6,
+
+        // Qualcomm's AT command processor (BG95 is an MDM9205): DSAT_MAX_LINE_SIZE 560 with the terminating NUL (docs/profiles.md).
+        MaxLineBytes = QualcommLineBytes,
 
         // research §4: a real host drops a result URC that comes within about 0.2 s of its OK; real modules take 0.2-1.5 s.
         ResultDelay = TimeSpan.FromMilliseconds(300),

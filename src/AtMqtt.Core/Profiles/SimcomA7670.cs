@@ -82,6 +82,9 @@ internal static class SimcomA7670
         Dialect = Dialect.EspAt() with { Name = "simcom" },
         Clients = 2,
 
+        // No source gives the A76XX's (ASR) limit; its MQTT-EX inline forms carry a 500-byte topic on one line (docs/profiles.md).
+        MaxLineBytes = 1024,
+
         // research §4: result URCs come a few hundred milliseconds after their OK on real modules.
         ResultDelay = TimeSpan.FromMilliseconds(300),
         Reporter = static i => new SimcomClient(i),

@@ -111,7 +111,7 @@ public sealed class CellularFaultTests
         foreach (string kind in FaultKinds.Cellular)
         {
             var ex = Assert.Throws<FaultSpecException>(() => wifi.Faults.Start(new FaultSpec { Kind = kind }));
-            Assert.Equal($"kind: {kind} is a mobile network's fault, for a cellular profile (quectel-bg95, simcom-a7670); this modem is the bk7238 profile", ex.Message);
+            Assert.Equal($"kind: {kind} is a mobile network's fault, for a cellular profile (quectel-bg95, quectel-ec21, simcom-a7670); this modem is the bk7238 profile", ex.Message);
         }
 
         await using var cellular = new Modem(new ModemOptions { Profile = Profile.FromName(Bg95) });

@@ -9,14 +9,14 @@ namespace AtMqtt.Modem.Tests.Cli;
 /// </summary>
 public sealed class ProfileOptionTests
 {
-    private const string Choices = "bk7238, esp-at-2.2, esp-at-3.2, esp-at-4.1, esp-at-5.0, quectel-bg95, simcom-a7670";
+    private const string Choices = "bk7238, esp-at-2.2, esp-at-3.2, esp-at-4.1, esp-at-5.0, quectel-bg95, quectel-ec21, simcom-a7670";
 
     [Fact]
     public async Task Help_lists_the_profile_option_and_every_profile()
     {
         var (code, help, _) = await RunAsync(["--help"]);
         Assert.Equal(0, code);
-        Assert.Matches(@"(?m)^  --profile <bk7238\|esp-at-2\.2\|esp-at-3\.2\|esp-at-4\.1\|esp-at-5\.0\|quectel-bg95\|simcom-a7670>", help);
+        Assert.Matches(@"(?m)^  --profile <bk7238\|esp-at-2\.2\|esp-at-3\.2\|esp-at-4\.1\|esp-at-5\.0\|quectel-bg95\|quectel-ec21\|simcom-a7670>", help);
     }
 
     [Fact]
@@ -59,6 +59,7 @@ public sealed class ProfileOptionTests
 
     [Theory]
     [InlineData("quectel-bg95", "\r\nRDY\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n", "ATI\r\n\r\nQuectel\r\nBG95-M3\r\nRevision: BG95M3LAR02A03\r\n\r\nOK\r\n", "quectel")]
+    [InlineData("quectel-ec21", "\r\nRDY\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n\r\n+QIND: PB DONE\r\n", "ATI\r\n\r\nQuectel\r\nEC21\r\nRevision: EC21EFAR06A08M4G\r\n\r\nOK\r\n", "quectel")]
     [InlineData("simcom-a7670", "\r\n*ATREADY: 1\r\n\r\n+CPIN: READY\r\n\r\n+CGEV: EPS PDN ACT 1\r\n\r\nSMS DONE\r\n\r\nPB DONE\r\n", "AT+CGMR\r\n\r\n+CGMR: A011B07A7670M7_F\r\n\r\nOK\r\n", "simcom")]
     public async Task A_cellular_profile_boots_and_answers_as_its_module(string profile, string boot, string answer, string dialect)
     {

@@ -64,7 +64,7 @@ public sealed class CellularFaultApiTests
         var (status, body, _) = await api.SendAsync(HttpMethod.Post, "/api/faults", """{"kind":"registration-lost"}""");
         Assert.Equal(400, status);
         Assert.Equal(
-            "kind: registration-lost is a mobile network's fault, for a cellular profile (quectel-bg95, simcom-a7670); this modem is the bk7238 profile",
+            "kind: registration-lost is a mobile network's fault, for a cellular profile (quectel-bg95, quectel-ec21, simcom-a7670); this modem is the bk7238 profile",
             JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
         Assert.Empty((await api.StateAsync()).GetProperty("faults").EnumerateArray());
     }

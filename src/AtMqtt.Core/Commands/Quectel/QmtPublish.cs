@@ -62,8 +62,8 @@ internal static class QmtPublish
             && Topics.IsValidName(topic);
     }
 
-    /// <summary>The data's echo (when <paramref name="echo"/>) and OK now; the publish, and its +QMTPUB, after the client's earlier actions.</summary>
-    internal static ValueTask Published(Modem m, MqttLink link, QuectelClient client, int msgId, int qos, int retain, string topic, byte[] data, bool echo)
+    /// <summary>The data's echo (when <paramref name="echo"/>) and OK now; the publish, and its result URC (+QMTPUB unless named), after the client's earlier actions.</summary>
+    internal static ValueTask Published(Modem m, MqttLink link, QuectelClient client, int msgId, int qos, int retain, string topic, byte[] data, bool echo, string urc = "+QMTPUB")
     {
         if (echo)
         {
@@ -73,6 +73,6 @@ internal static class QmtPublish
         int idx = link.Index;
         var wait = Qmt.PacketWait(client);
         return Qmt.Accept(m, link, client, async () =>
-            Qmt.Urc("+QMTPUB", idx, msgId, await link.PublishAsync(topic, data, qos, retain == 1, wait).ConfigureAwait(false) ? 0 : 2));
+            Qmt.Urc(urc, idx, msgId, await link.PublishAsync(topic, data, qos, retain == 1, wait).ConfigureAwait(false) ? 0 : 2));
     }
 }

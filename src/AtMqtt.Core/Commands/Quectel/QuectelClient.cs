@@ -26,12 +26,20 @@ internal sealed class QuectelClient : ILinkReporter
     private readonly Queue<Stored> _waiting = new();
     private readonly SemaphoreSlim _actions = new(1, 1);
 
-    public QuectelClient(int index) => Index = index;
+    private readonly int _defaultVersion;
+
+    /// <summary>A client of a module whose QMTCFG "version" is <paramref name="defaultVersion"/> at power-on (BG95 4, EC2x 3).</summary>
+    public QuectelClient(int index, int defaultVersion = 4)
+    {
+        Index = index;
+        _defaultVersion = defaultVersion;
+        Version = defaultVersion;
+    }
 
     public int Index { get; }
 
-    /// <summary>QMTCFG "version": 3 = MQTT 3.1, 4 = MQTT 3.1.1 (the BG95 default, docs/quectel.md).</summary>
-    public int Version { get; set; } = 4;
+    /// <summary>QMTCFG "version": 3 = MQTT 3.1, 4 = MQTT 3.1.1 (the default is the module's, docs/quectel.md).</summary>
+    public int Version { get; set; }
 
     public int PdpCid { get; set; } = 1;
 
@@ -72,7 +80,7 @@ internal sealed class QuectelClient : ILinkReporter
     /// <summary>Back to power-on settings (AT+RST, the reset pin: QMTCFG settings are not saved).</summary>
     public void Reset()
     {
-        Version = 4;
+        Version = _defaultVersion;
         PdpCid = 1;
         SslEnable = 0;
         SslContext = 0;

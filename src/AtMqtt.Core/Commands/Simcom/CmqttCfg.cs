@@ -6,8 +6,8 @@ namespace AtMqtt.Core.Commands.Simcom;
 /// <summary>
 /// AT+CMQTTCFG="&lt;item&gt;",&lt;i&gt;,... on an acquired client before CONNECT (cleared by REL): "checkUTF8" 0/1
 /// (default 1), "optimeout" 20-120 s (default 120), "aliauth" (kept, not used: no Aliyun signing), "version" 3/4
-/// (default 3). The A76XX-EX "argtopic" item (inline topics and +CMQTTRECV) is not implemented: ERROR. A76XX
-/// answers a refused write with plain ERROR.
+/// (default 3), and the A76XX MQTT-EX "argtopic",&lt;i&gt;,&lt;0/1&gt;[,&lt;payload_len_enable 0/1&gt;] (inline topics and
+/// +CMQTTRECV; the length flag 0 when left out). A76XX answers a refused write with plain ERROR.
 /// </summary>
 internal static class CmqttCfg
 {
@@ -41,6 +41,10 @@ internal static class CmqttCfg
                 return m.Ok();
             case "version" when a.Count == 3 && a.Int(2, 3, 4, out int version):
                 client.Version = version;
+                return m.Ok();
+            case "argtopic" when a.Count is 3 or 4 && a.Int(2, 0, 1, out int arg) && a.OptInt(3, 0, 1, 0, 0, 0, out int withLength):
+                client.ArgTopic = arg;
+                client.ArgTopicLength = withLength;
                 return m.Ok();
             case "aliauth" when a.Count == 5 && a.Str(2, 64, 0, 0, out string pk) && a.Str(3, 64, 0, 0, out string dn) && a.Str(4, 64, 0, 0, out string ds):
                 client.AliAuth = (pk, dn, ds);

@@ -37,11 +37,20 @@ internal static class CmqttStart
             return Cmqtt.Error(m);
         }
 
-        if (Cmqtt.All(m).Any(c => c.Client.Acquired))
+        // An argtopic client needs no REL before STOP, only DISC (A76XX MQTT-EX): STOP releases it.
+        if (Cmqtt.All(m).Any(c => c.Client.Acquired && (c.Client.ArgTopic == 0 || c.Link.IsActive)))
         {
             m.Response.Raw("\r\n"u8);
             m.Response.Line(SimcomClient.Line("+CMQTTSTOP", CmqttResult.ClientNotReleased));
             return m.Fail(0);
+        }
+
+        foreach (var (_, client) in Cmqtt.All(m))
+        {
+            if (client.Acquired)
+            {
+                client.Release();
+            }
         }
 
         service.Started = false;

@@ -9,7 +9,8 @@ namespace AtMqtt.Core.Commands.Simcom;
 /// <c>OK</c>; the list holds 5120 bytes at most). AT+CMQTTSUB=&lt;i&gt;[,&lt;dup&gt;] subscribes the list in one SUBSCRIBE
 /// and clears it; AT+CMQTTSUB=&lt;i&gt;,&lt;len&gt;,&lt;qos&gt;[,&lt;dup&gt;] takes one filter after <c>\r\n&gt;</c>. Either way
 /// <c>OK</c>, then <c>+CMQTTSUB: &lt;i&gt;,0</c>; a filter the broker refused (SUBACK 0x80): err 12 (as hosts see
-/// it, reference §5); no SUBACK in time: err 17. An empty list: err 18.
+/// it, reference §5); no SUBACK in time: err 17. An empty list: err 18. With CFG "argtopic" 1 the one-topic form is
+/// AT+CMQTTSUB=&lt;i&gt;,"&lt;topic&gt;",&lt;qos&gt; (A76XX MQTT-EX: the topic inline, up to 500 bytes, no data phase).
 /// </summary>
 internal static class CmqttSubscribe
 {
@@ -58,6 +59,11 @@ internal static class CmqttSubscribe
                 : Go(m, link, client, filters);
         }
 
+        if (client.ArgTopic == 1)
+        {
+            return Inline(m, ref a, link, client);
+        }
+
         if (!a.Int(1, int.MinValue, int.MaxValue, out int length) || !a.Int(2, 0, 2, out int qos) || !a.OptInt(3, 0, 1, 0, 0, 0, out _))
         {
             return Cmqtt.Error(m);
@@ -84,6 +90,19 @@ internal static class CmqttSubscribe
                 ? Cmqtt.Refuse(modem, "+CMQTTSUB", client.Index, err)
                 : Go(modem, link, client, [new Subscription(Encoding.UTF8.GetString(data), qos)]);
         });
+    }
+
+    private static ValueTask Inline(Modem m, ref ArgReader a, MqttLink link, SimcomClient client)
+    {
+        if (!a.Arity(3, 3) || !a.Bytes(1, SimcomClient.InlineTopicBytes, 0, 0, out byte[] topic) || topic.Length == 0 || !a.Int(2, 0, 2, out int qos))
+        {
+            return Cmqtt.Error(m);
+        }
+
+        return !client.Acquired ? Cmqtt.Refuse(m, "+CMQTTSUB", client.Index, CmqttResult.ClientNotAcquired)
+            : !Cmqtt.Utf8Ok(client, topic) ? Cmqtt.Refuse(m, "+CMQTTSUB", client.Index, CmqttResult.BadUtf8)
+            : Cmqtt.NotConnected(link) is int err and not 0 ? Cmqtt.Refuse(m, "+CMQTTSUB", client.Index, err)
+            : Go(m, link, client, [new Subscription(Encoding.UTF8.GetString(topic), qos)]);
     }
 
     private static ValueTask Go(Modem m, MqttLink link, SimcomClient client, List<Subscription> filters)

@@ -8,7 +8,8 @@ namespace AtMqtt.Core.Commands.Simcom;
 /// AT+CMQTTUNSUBTOPIC=&lt;i&gt;,&lt;len&gt; adds a filter to the client's unsubscribe list (<c>\r\n&gt;</c>, len bytes,
 /// <c>OK</c>). AT+CMQTTUNSUB=&lt;i&gt;,&lt;dup&gt; unsubscribes the list in one UNSUBSCRIBE and clears it;
 /// AT+CMQTTUNSUB=&lt;i&gt;,&lt;len&gt;,&lt;dup&gt; takes one filter after <c>\r\n&gt;</c>. <c>OK</c>, then
-/// <c>+CMQTTUNSUB: &lt;i&gt;,0</c>; no UNSUBACK in time: err 17; an empty list: err 18.
+/// <c>+CMQTTUNSUB: &lt;i&gt;,0</c>; no UNSUBACK in time: err 17; an empty list: err 18. With CFG "argtopic" 1 the
+/// one-topic form is AT+CMQTTUNSUB=&lt;i&gt;,"&lt;topic&gt;"[,&lt;dup&gt;] (A76XX MQTT-EX: inline, up to 500 bytes).
 /// </summary>
 internal static class CmqttUnsubscribe
 {
@@ -35,6 +36,11 @@ internal static class CmqttUnsubscribe
         if (!a.Arity(2, 3) || !Cmqtt.Client(m, ref a, 0, out var link, out var client))
         {
             return Cmqtt.Error(m);
+        }
+
+        if (client.ArgTopic == 1 && a.IsQuoted(1))
+        {
+            return Inline(m, ref a, link, client);
         }
 
         if (a.Count == 2)
@@ -83,6 +89,19 @@ internal static class CmqttUnsubscribe
                 ? Cmqtt.Refuse(modem, "+CMQTTUNSUB", client.Index, err)
                 : Go(modem, link, client, [Encoding.UTF8.GetString(data)]);
         });
+    }
+
+    private static ValueTask Inline(Modem m, ref ArgReader a, MqttLink link, SimcomClient client)
+    {
+        if (!a.Bytes(1, SimcomClient.InlineTopicBytes, 0, 0, out byte[] topic) || topic.Length == 0 || !a.OptInt(2, 0, 1, 0, 0, 0, out _))
+        {
+            return Cmqtt.Error(m);
+        }
+
+        return !client.Acquired ? Cmqtt.Refuse(m, "+CMQTTUNSUB", client.Index, CmqttResult.ClientNotAcquired)
+            : !Cmqtt.Utf8Ok(client, topic) ? Cmqtt.Refuse(m, "+CMQTTUNSUB", client.Index, CmqttResult.BadUtf8)
+            : Cmqtt.NotConnected(link) is int err and not 0 ? Cmqtt.Refuse(m, "+CMQTTUNSUB", client.Index, err)
+            : Go(m, link, client, [Encoding.UTF8.GetString(topic)]);
     }
 
     private static ValueTask Go(Modem m, MqttLink link, SimcomClient client, List<string> filters)

@@ -53,6 +53,18 @@ internal sealed class SimcomClient(int index) : ILinkReporter
 
     public (string ProductKey, string DeviceName, string DeviceSecret)? AliAuth { get; set; }
 
+    /// <summary>
+    /// CFG "argtopic" (A76XX MQTT-EX): 1 = the inline SUB/UNSUB/PUB forms and one <c>+CMQTTRECV</c> URC per message
+    /// instead of the RXSTART block (docs/simcom.md, "argtopic").
+    /// </summary>
+    public int ArgTopic { get; set; }
+
+    /// <summary>CFG "argtopic"'s payload_len_enable: 1 = <c>+CMQTTRECV</c> carries the payload's length.</summary>
+    public int ArgTopicLength { get; set; }
+
+    /// <summary>The most bytes of an inline topic (A76XX MQTT-EX manual: 500).</summary>
+    public const int InlineTopicBytes = 500;
+
     public string WillTopic { get; set; } = "";
 
     public byte[]? WillMessage { get; set; }
@@ -91,6 +103,8 @@ internal sealed class SimcomClient(int index) : ILinkReporter
         OpTimeout = 120;
         Version = 3;
         AliAuth = null;
+        ArgTopic = 0;
+        ArgTopicLength = 0;
         WillTopic = "";
         WillMessage = null;
         WillQos = 0;
@@ -145,6 +159,12 @@ internal sealed class SimcomClient(int index) : ILinkReporter
     /// </summary>
     public void Deliver(MqttLink link, MqttApplicationMessage message, ushort packetId, InboundAck? acknowledge)
     {
+        if (ArgTopic == 1)
+        {
+            DeliverInline(link, message, acknowledge);
+            return;
+        }
+
         int topicLength = Encoding.UTF8.GetByteCount(message.Topic);
         int payloadLength = checked((int)message.Payload.Length);
         int length = 2 + Header("+CMQTTRXSTART: ", topicLength, payloadLength)
@@ -160,6 +180,31 @@ internal sealed class SimcomClient(int index) : ILinkReporter
         n += WritePieces(span[n..], "+CMQTTRXTOPIC: ", new ReadOnlySequence<byte>(topic));
         n += WritePieces(span[n..], "+CMQTTRXPAYLOAD: ", message.Payload);
         n += WriteHeader(span[n..], "+CMQTTRXEND: ", -1, -1);
+        link.Urcs.EnqueueMessage(line, n, acknowledge, link.Scope);
+    }
+
+    /// <summary>
+    /// argtopic 1: <c>\r\n+CMQTTRECV: &lt;i&gt;,"&lt;topic&gt;"[,&lt;payload_len&gt;],"&lt;payload&gt;"\r\n</c>, topic and payload
+    /// raw between their quotes (no escaping, as the manual's example; a binary payload needs the length), queued
+    /// with the message's acknowledgement as the framed block is.
+    /// </summary>
+    private void DeliverInline(MqttLink link, MqttApplicationMessage message, InboundAck? acknowledge)
+    {
+        string head = "\r\n+CMQTTRECV: " + Index.ToString(CultureInfo.InvariantCulture) + ",\"";
+        int topicLength = Encoding.UTF8.GetByteCount(message.Topic);
+        int payloadLength = checked((int)message.Payload.Length);
+        string middle = ArgTopicLength == 1 ? "\"," + payloadLength.ToString(CultureInfo.InvariantCulture) + ",\"" : "\",\"";
+        int length = head.Length + topicLength + middle.Length + payloadLength + 3;
+        var line = ArrayPool<byte>.Shared.Rent(length);
+        var span = line.AsSpan(0, length);
+        int n = Encoding.ASCII.GetBytes(head, span);
+        n += Encoding.UTF8.GetBytes(message.Topic, span[n..]);
+        n += Encoding.ASCII.GetBytes(middle, span[n..]);
+        message.Payload.CopyTo(span[n..]);
+        n += payloadLength;
+        span[n++] = (byte)'"';
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
         link.Urcs.EnqueueMessage(line, n, acknowledge, link.Scope);
     }
 

@@ -67,7 +67,7 @@ public class CmqttAnswerTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
         await m.CommandAsync("AT+CMQTTCFG=\"aliauth\",0,\"pk\",\"dn\",\"ds\"", Ok);
         await m.CommandAsync("AT+CMQTTCFG=\"optimeout\",0,19", Error);
         await m.CommandAsync("AT+CMQTTCFG=\"version\",0,5", Error);
-        await m.CommandAsync("AT+CMQTTCFG=\"argtopic\",0,1", Error);
+        await m.CommandAsync("AT+CMQTTCFG=\"argtopic\",0,2", Error);
         await m.CommandAsync("AT+CMQTTCFG?", Info("+CMQTTCFG: 0,0,24", "+CMQTTCFG: 1,1,120"));
         await m.CommandAsync("AT+CMQTTSSLCFG=1,3", Ok);
         await m.CommandAsync("AT+CMQTTSSLCFG=1,10", Error);
