@@ -70,9 +70,11 @@ internal sealed class PtyChannel
                 Libc.Close(slave);
             }
 
+            // Watched before the link exists: a host that opens the link the moment it appears (a fleet's hosts
+            // do) must not open it before the watch, or its opening would never be seen.
+            using var watcher = SlaveWatcher.TryCreate(slavePath);
             CreateLink(slavePath);
             linked = true;
-            using var watcher = SlaveWatcher.TryCreate(slavePath);
             if (watcher is null)
             {
                 _log.LogWarning("inotify is not available: a host that closes and at once reopens {Link} is taken for the same host", _linkPath);

@@ -293,7 +293,7 @@ internal sealed class ControlServer : IAsyncDisposable
     private static string MalformedFleet(JsonException ex)
     {
         var unmapped = System.Text.RegularExpressions.Regex.Match(ex.Message, "property '([^']*)' could not be mapped");
-        return unmapped.Success && ex.Path is null or "$" or ""
+        return unmapped.Success && !(ex.Path?.StartsWith("$.fault", StringComparison.Ordinal) ?? false)
             ? $"unknown field '{unmapped.Groups[1].Value}'; a fleet fault has modems or fraction and seed, and fault"
             : Malformed(ex);
     }
@@ -344,7 +344,7 @@ internal sealed class ControlServer : IAsyncDisposable
         {
             var fault = modem.Modem.Faults.Start(spec);
             return Results.Json(fault, Json.ActiveFault, statusCode: StatusCodes.Status201Created) is var json
-                ? new Created(json, $"/api/faults/{fault.Id}")
+                ? new Created(json, $"{request.Path.Value?.TrimEnd('/')}/{fault.Id}")
                 : json;
         }
         catch (FaultSpecException ex)
