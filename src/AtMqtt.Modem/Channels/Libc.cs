@@ -101,6 +101,9 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int InotifyAddWatch(int fd, string path, uint mask);
 
+    [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
     [LibraryImport(Lib, EntryPoint = "inotify_rm_watch", SetLastError = true)]
     public static partial int InotifyRmWatch(int fd, int wd);
 

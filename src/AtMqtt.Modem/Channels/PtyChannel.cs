@@ -81,7 +81,7 @@ internal sealed class PtyChannel
             }
 
             _log.LogInformation("Pseudo-terminal {Slave} linked at {Link}; waiting for a host to open it", slavePath, _linkPath);
-            using var stream = new FdStream(master, ownsFd: false, hangupEndsWrites: true);
+            using var stream = new FdStream(master, ownsFd: false, hangupEndsWrites: true, sharedPoll: true);
             while (!cancellationToken.IsCancellationRequested)
             {
                 bool attached = watcher is null
