@@ -9,6 +9,7 @@ using AtMqtt.Cli;
 using AtMqtt.Cli.Broker;
 using AtMqtt.Cli.Channels;
 using AtMqtt.Cli.Control;
+using AtMqtt.Cli.Fleets;
 using AtMqtt.Cli.Scenarios;
 using AtMqtt.Cli.Transcript;
 using Microsoft.Extensions.Logging;
@@ -66,13 +67,20 @@ var monitor = Flag("--monitor", "Show the traffic live on stderr, coloured on a 
 var strict = Strict.Option();
 var scenario = ScenarioOptions.File();
 var scenarioExit = ScenarioOptions.Exit();
+var count = Int(
+    "--count",
+    "N",
+    "Run N independent modems in this one process (docs/fleet.md): --pty PATH with {n} in it (the modem's index from 0) or --tcp HOST:PORT (ports PORT to PORT+N-1), --transcript FILE with {n}. Checked against the open-file limit at start.",
+    1,
+    1,
+    Fleet.MaxCount);
 var logLevel = Level("--log-level", "Least severe log level written to stderr.", LogLevel.Information);
 
 var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT command set on a byte channel and does real MQTT.")
 {
     stdio, tcp, allowRemote, embeddedBroker, dialect, profile, quirk, dataTimeout, resultDelay, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
-foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control })
+foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control, count })
 {
     root.Options.Add(channelOption);
 }
@@ -94,6 +102,11 @@ root.SetAction(async (parse, cancellationToken) =>
         if (!IPAddress.IsLoopback(listen.Address) && !parse.GetValue(allowRemote))
         {
             return Usage($"--tcp: {listen.Address} is not a loopback address; add --allow-remote to listen on it.");
+        }
+
+        if (listen.Port != 0 && listen.Port + parse.GetValue(count) - 1 > IPEndPoint.MaxPort)
+        {
+            return Usage($"--tcp: --count {parse.GetValue(count)} from port {listen.Port} needs ports up to {listen.Port + parse.GetValue(count) - 1}, above 65535; start lower (or at port 0: a free port each).");
         }
     }
 
@@ -138,12 +151,24 @@ root.SetAction(async (parse, cancellationToken) =>
         log.LogInformation("{Variable} is ignored: --wifi or --wifi-file gives the access point", Credentials.WifiVariable);
     }
 
+    int modemCount = parse.GetValue(count);
     var channel = ChannelSetup.Parse(
         parse.GetValue(stdio), listen is not null, parse.GetValue(tcpConnect), parse.GetValue(pty), parse.GetValue(serial),
-        parse.GetValue(baud), parse.GetValue(transcript), parse.GetValue(monitor), out string? channelError);
+        parse.GetValue(baud), parse.GetValue(transcript), parse.GetValue(monitor), modemCount, out string? channelError);
     if (channel is null)
     {
         return Usage(channelError!);
+    }
+
+    if (modemCount > 1 && (parse.GetValue(scenario) is not null || parse.GetValue(strict) != Strict.Mode.Off))
+    {
+        return Usage($"--count {modemCount}: {(parse.GetValue(scenario) is not null ? "--scenario" : "--strict")} watches one modem; run it with one (--count 1), or drive the fleet's faults through the control API.");
+    }
+
+    if (FdBudget.Limit() is long fileLimit
+        && FdBudget.Check(modemCount, fileLimit, FdBudget.OpenNow(), listen is not null, channel.TranscriptPath is not null, parse.GetValue(embeddedBroker) is not null) is { } budgetError)
+    {
+        return Usage(budgetError);
     }
 
     var script = ScenarioOptions.Load(parse.GetValue(scenario), parse.GetValue(scenarioExit), out string? scenarioError);
@@ -158,7 +183,8 @@ root.SetAction(async (parse, cancellationToken) =>
         return Usage(profileError);
     }
 
-    var options = new ModemOptions
+    // One set of options per modem: only the loggers differ (with --count, each modem's carry its index).
+    ModemOptions OptionsFor(ILoggerFactory loggers) => new()
     {
         Credentials = credentials,
         Wifi = accessPoint,
@@ -172,36 +198,50 @@ root.SetAction(async (parse, cancellationToken) =>
         RxQueue = parse.GetValue(rxQueue),
         MaxMessageBytes = parse.GetValue(maxMessageBytes),
         Strict = parse.GetValue(strict) != Strict.Mode.Off,
-        LoggerFactory = loggerFactory,
+        LoggerFactory = loggers,
         Version = typeof(Endpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
     };
+    var options = OptionsFor(loggerFactory);
+    var modemLoggers = new ILoggerFactory[modemCount];
+    for (int i = 0; i < modemCount; i++)
+    {
+        modemLoggers[i] = modemCount == 1 ? loggerFactory : new IndexedLoggerFactory(loggerFactory, i);
+    }
 
     // What can still fail on this machine (a file, a port) fails before anything starts.
-    TrafficRecorder? recorder;
-    try
+    var recorders = new TrafficRecorder?[modemCount];
+    var listeners = new Socket?[modemCount];
+    using var startScope = new StartScope(recorders, listeners);
+    for (int i = 0; i < modemCount; i++)
     {
-        recorder = channel.CreateRecorder(options.Version);
-    }
-    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-    {
-        return Usage($"--transcript: cannot write {channel.TranscriptPath}: {ex.Message}");
-    }
-
-    using var recorderScope = recorder;
-    Socket? listener = null;
-    if (listen is not null)
-    {
+        string modemName = modemCount == 1 ? "" : $" (modem {i})";
         try
         {
-            listener = TcpListenChannel.Listen(listen);
+            recorders[i] = channel.CreateRecorder(options.Version, i);
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Usage(ex.SocketErrorCode == SocketError.AddressAlreadyInUse
-                ? $"--tcp: {listen} is in use: something listens on port {listen.Port} already (another atmqtt?); pick another port."
-                : $"--tcp: cannot listen on {listen}: {ex.Message}.");
+            return Usage($"--transcript: cannot write {channel.TranscriptPathFor(i)}{modemName}: {ex.Message}");
+        }
+
+        if (listen is not null)
+        {
+            var at = new IPEndPoint(listen.Address, listen.Port == 0 ? 0 : listen.Port + i);
+            try
+            {
+                listeners[i] = TcpListenChannel.Listen(at);
+            }
+            catch (SocketException ex)
+            {
+                return Usage(ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                    ? $"--tcp: {at} is in use{modemName}: something listens on port {at.Port} already (another atmqtt?); pick another port."
+                    : $"--tcp: cannot listen on {at}{modemName}: {ex.Message}.");
+            }
         }
     }
+
+    var recorder = recorders[0];
+    var listener = listeners[0];
 
     EmbeddedBroker? broker = null;
     try
@@ -214,7 +254,6 @@ root.SetAction(async (parse, cancellationToken) =>
             }
             catch (SocketException ex)
             {
-                listener?.Dispose();
                 return Usage(ex.SocketErrorCode == SocketError.AddressAlreadyInUse
                     ? $"--embedded-broker: port {brokerPort} is in use, maybe by a broker already running (an installed mosquitto listens on 1883): leave out --embedded-broker and connect to that one (AT+MQTTCONN=0,\"127.0.0.1\",{brokerPort},0), or give a free port: --embedded-broker PORT."
                     : $"--embedded-broker: cannot listen on port {brokerPort} of loopback: {ex.Message}.");
@@ -240,17 +279,36 @@ root.SetAction(async (parse, cancellationToken) =>
             }
         }
 
-        secrets.ForEach(secret => recorder?.AddSecret(secret));
+        // The modems go before the broker: stopping the broker under a connected link would log the
+        // link's loss as a warning on every clean exit. With --control, events are kept from the start
+        // (a page opened later shows what went before), so each history watches before its first line event is built.
+        var members = new FleetModem[modemCount];
+        for (int i = 0; i < modemCount; i++)
+        {
+            secrets.ForEach(secret => recorders[i]?.AddSecret(secret));
+            var member = new Modem(i == 0 ? options : OptionsFor(modemLoggers[i]));
+            var history = controlEndPoint is null ? null : new EventHistory(member.Events);
+            var lineEvents = controlEndPoint is null ? null : new LineEvents(member.Events, () => member.InDataPhase);
+            secrets.ForEach(secret => lineEvents?.AddSecret(secret));
+            members[i] = new FleetModem
+            {
+                Index = i,
+                Modem = member,
+                Line = new HostLine(member, channel.Baud, recorders[i], modemLoggers[i].CreateLogger("AtMqtt.Line"), lineEvents),
+                Channel = channel.Info(listeners[i], i),
+                Loggers = modemLoggers[i],
+                Listener = listeners[i],
+                History = history,
+                LineEvents = lineEvents,
+                Recorder = recorders[i],
+            };
+        }
 
-        // The modem goes before the broker: stopping the broker under a connected link would log the
-        // link's loss as a warning on every clean exit.
-        await using var modem = new Modem(options);
-        // With --control, events are kept from the start (a page opened later shows what went before),
-        // so the history watches before the first line event is built.
-        using var history = controlEndPoint is null ? null : new EventHistory(modem.Events);
-        using var lineEvents = controlEndPoint is null ? null : new LineEvents(modem.Events, () => modem.InDataPhase);
-        secrets.ForEach(secret => lineEvents?.AddSecret(secret));
-        var hostLine = new HostLine(modem, channel.Baud, recorder, loggerFactory.CreateLogger("AtMqtt.Line"), lineEvents);
+        // The fleet owns the recorders and sockets from here on.
+        startScope.Release();
+        await using var fleet = new Fleet(members);
+        var modem = fleet.Modems[0].Modem;
+        var hostLine = fleet.Modems[0].Line;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var scenarioRun = script is null ? null : ScenarioOptions.Start(script, modem, loggerFactory, parse.GetValue(scenarioExit), stop);
         ControlServer? controlServer = null;
@@ -263,15 +321,14 @@ root.SetAction(async (parse, cancellationToken) =>
                     options.Dialect.Name,
                     modem.Profile.Name,
                     modem.Quirks.Names(),
-                    channel.Info(listener),
+                    fleet.Modems[0].Channel,
                     broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
                     Environment.ProcessId,
                     modem.Faults.Kinds);
-                controlServer = await ControlServer.StartAsync(controlEndPoint, modem, info, history!);
+                controlServer = await ControlServer.StartAsync(controlEndPoint, fleet, info);
             }
             catch (IOException ex)
             {
-                listener?.Dispose();
                 return Usage($"--control: cannot listen on {controlEndPoint}: {(ex.InnerException ?? ex).Message}.");
             }
 
@@ -282,7 +339,14 @@ root.SetAction(async (parse, cancellationToken) =>
         try
         {
             log.LogInformation("atmqtt {Version} ({Profile} profile, {Dialect} dialect) on {Channel}", options.Version, chosen.Profile.Name, options.Dialect.Name, channel.Describe(listen));
-            await channel.RunAsync(hostLine, listener, loggerFactory, stop.Token);
+            if (modemCount == 1)
+            {
+                await channel.RunAsync(hostLine, listener, loggerFactory, stop.Token);
+            }
+            else
+            {
+                await channel.RunAsync([.. fleet.Modems.Select(m => (m.Line, m.Listener, m.Loggers))], loggerFactory, stop.Token);
+            }
         }
         catch (Exception ex) when (ex is SocketException or IOException)
         {
@@ -329,6 +393,7 @@ if (parsed.Errors.Count > 0)
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 /// <summary>A usage error found in the action: one line on stderr, exit code 2.</summary>
+/// <remarks>See <see cref="StartScope"/> for what such an early return closes.</remarks>
 static int Usage(string message)
 {
     Console.Error.WriteLine(message);
@@ -355,4 +420,34 @@ static (Profile Profile, Quirks Quirks) Profiles(
 
     var quirks = Quirks.Parse(parse.GetValue(quirk) ?? [], Quirks.None, out error);
     return (chosen, quirks ?? Quirks.None);
+}
+
+/// <summary>
+/// The transcripts and listening sockets opened before the modems exist: closed when the program stops
+/// before the fleet takes them over (a usage error found later, a port in use), not otherwise.
+/// </summary>
+internal sealed class StartScope(TrafficRecorder?[] recorders, Socket?[] listeners) : IDisposable
+{
+    private bool _released;
+
+    /// <summary>The fleet owns them now.</summary>
+    public void Release() => _released = true;
+
+    public void Dispose()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        foreach (var recorder in recorders)
+        {
+            recorder?.Dispose();
+        }
+
+        foreach (var listener in listeners)
+        {
+            listener?.Dispose();
+        }
+    }
 }

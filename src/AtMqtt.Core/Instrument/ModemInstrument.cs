@@ -20,6 +20,9 @@ public sealed partial class Modem
     /// <summary>True while a <c>&gt;</c> data phase takes the host's bytes (read on the read loop's thread).</summary>
     public bool InDataPhase => _data is not null;
 
+    /// <summary>True while a host is attached (as the snapshot's <c>hostAttached</c>), read without building a snapshot.</summary>
+    public bool HostAttached => Volatile.Read(ref _hostAttached) == 1;
+
     /// <summary>Commands, errors, publishes, receives and reconnections since the modem was created.</summary>
     public CounterSet Counters { get; } = new();
 
@@ -35,7 +38,7 @@ public sealed partial class Modem
             Dialect = Dialect.Name,
             Profile = Profile.Name,
             Quirks = Quirks.Names(),
-            HostAttached = Volatile.Read(ref _hostAttached) == 1,
+            HostAttached = HostAttached,
             Echo = Echo,
             Link = new LinkState(
                 Link.PhaseName,

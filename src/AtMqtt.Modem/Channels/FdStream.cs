@@ -18,6 +18,7 @@ internal sealed class FdStream : Stream
     public const int PollMs = 50;
 
     private readonly bool _hangupEndsWrites;
+    private readonly bool _sharedPoll;
     private readonly SafeFileHandle _handle;
     private readonly object _readGate = new();
     private Thread? _reader;
@@ -34,10 +35,16 @@ internal sealed class FdStream : Stream
     /// Switch the descriptor to non-blocking mode (the default). A descriptor shared with another
     /// process (stdin) stays blocking and is only read: reads wait in poll(2) first either way.
     /// </param>
-    public FdStream(int fd, bool ownsFd, bool hangupEndsWrites = false, bool setNonBlocking = true)
+    /// <param name="sharedPoll">
+    /// Wait for the other side's bytes in the process's one poll loop (<see cref="PollLoop"/>) instead of a thread
+    /// of this stream's own: a fleet's 1,000 pty hosts then cost no thread each. For a descriptor this stream
+    /// does not own (a pty master, closed by its channel after the stream).
+    /// </param>
+    public FdStream(int fd, bool ownsFd, bool hangupEndsWrites = false, bool setNonBlocking = true, bool sharedPoll = false)
     {
         _handle = new SafeFileHandle(fd, ownsFd);
         _hangupEndsWrites = hangupEndsWrites;
+        _sharedPoll = sharedPoll && !ownsFd && PollLoop.Shared.Value is not null;
         if (setNonBlocking)
         {
             Libc.SetNonBlocking(fd);
@@ -86,6 +93,12 @@ internal sealed class FdStream : Stream
         }
 
         var request = new ReadRequest(buffer, cancellationToken);
+        if (_sharedPoll)
+        {
+            PollLoop.Shared.Value!.Wait(this, request);
+            return new ValueTask<int>(request.Done.Task);
+        }
+
         lock (_readGate)
         {
             if (_reader is null)
@@ -149,6 +162,12 @@ internal sealed class FdStream : Stream
         if (reader is not null && reader != Thread.CurrentThread)
         {
             reader.Join(TimeSpan.FromSeconds(15));
+        }
+
+        if (_sharedPoll)
+        {
+            // A read waiting in the poll loop ends as the reader thread's would: with the end of the stream.
+            PollLoop.Shared.Value!.Forget(this);
         }
 
         // Closes once no system call holds the descriptor.
@@ -349,6 +368,166 @@ internal sealed class FdStream : Stream
             finally
             {
                 Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One thread that waits, in one poll(2), for every <c>sharedPoll</c> stream's pending read; an eventfd wakes it
+    /// when a read is added or taken away. A ready stream's read is done on this thread (the descriptor is
+    /// non-blocking and has bytes: it does not wait) and its caller continues on the thread pool.
+    /// </summary>
+    private sealed class PollLoop
+    {
+        /// <summary>Made at the first shared stream, kept for the process's life; null where eventfd fails.</summary>
+        public static readonly Lazy<PollLoop?> Shared = new(Create);
+
+        private readonly int _wake;
+        private readonly Lock _gate = new();
+        private readonly Dictionary<FdStream, (ReadRequest Request, CancellationTokenRegistration Cancel)> _waiting = [];
+
+        private PollLoop(int wake)
+        {
+            _wake = wake;
+            new Thread(Run) { IsBackground = true, Name = "pty poll" }.Start();
+        }
+
+        public void Wait(FdStream stream, ReadRequest request)
+        {
+            lock (_gate)
+            {
+                // One read at a time per stream, as a PipeReader reads.
+                _waiting[stream] = (request, default);
+            }
+
+            var cancel = request.CancellationToken.UnsafeRegister(_ => Cancel(stream, request), null);
+            lock (_gate)
+            {
+                if (_waiting.TryGetValue(stream, out var entry) && entry.Request == request)
+                {
+                    _waiting[stream] = (request, cancel);
+                }
+            }
+
+            Wake();
+        }
+
+        public void Forget(FdStream stream)
+        {
+            if (Take(stream, null) is { } request)
+            {
+                request.Done.TrySetResult(0);
+            }
+
+            Wake();
+        }
+
+        private static PollLoop? Create()
+        {
+            int fd = Libc.EventFd(0, Libc.ONonBlock | Libc.OCloExec);
+            return fd < 0 ? null : new PollLoop(fd);
+        }
+
+        private void Cancel(FdStream stream, ReadRequest request)
+        {
+            if (Take(stream, request) is not null)
+            {
+                request.Done.TrySetCanceled(request.CancellationToken);
+                Wake();
+            }
+        }
+
+        /// <summary>Removes <paramref name="stream"/>'s waiting read (only if it is <paramref name="only"/>, when given).</summary>
+        private ReadRequest? Take(FdStream stream, ReadRequest? only)
+        {
+            (ReadRequest Request, CancellationTokenRegistration Cancel) entry;
+            lock (_gate)
+            {
+                if (!_waiting.TryGetValue(stream, out entry) || (only is not null && entry.Request != only))
+                {
+                    return null;
+                }
+
+                _waiting.Remove(stream);
+            }
+
+            entry.Cancel.Dispose();
+            return entry.Request;
+        }
+
+        private unsafe void Wake()
+        {
+            ulong one = 1;
+            Libc.Write(_wake, (byte*)&one, sizeof(ulong));
+        }
+
+        private unsafe void Run()
+        {
+            var streams = new List<FdStream>();
+            var fds = new Libc.PollFd[1];
+            while (true)
+            {
+                streams.Clear();
+                lock (_gate)
+                {
+                    streams.AddRange(_waiting.Keys);
+                }
+
+                if (fds.Length < streams.Count + 1)
+                {
+                    fds = new Libc.PollFd[Math.Max(streams.Count + 1, fds.Length * 2)];
+                }
+
+                fds[0] = new Libc.PollFd { Fd = _wake, Events = Libc.PollIn };
+                int count = 1;
+                var held = new List<FdStream>(streams.Count);
+                foreach (var stream in streams)
+                {
+                    // Held for the poll, so that the descriptor cannot be closed and its number reused under it.
+                    if (stream.Acquire(out int fd))
+                    {
+                        held.Add(stream);
+                        fds[count++] = new Libc.PollFd { Fd = fd, Events = Libc.PollIn };
+                    }
+                    else if (Take(stream, null) is { } gone)
+                    {
+                        gone.Done.TrySetResult(0);
+                    }
+                }
+
+                int n = Libc.Poll(ref fds[0], (nuint)count, -1);
+                for (int i = 0; i < held.Count; i++)
+                {
+                    held[i].Release();
+                }
+
+                if (n <= 0)
+                {
+                    continue;
+                }
+
+                if (fds[0].Revents != 0)
+                {
+                    ulong value;
+                    Libc.Read(_wake, (byte*)&value, sizeof(ulong));
+                }
+
+                for (int i = 0; i < held.Count; i++)
+                {
+                    if (fds[i + 1].Revents == 0 || Take(held[i], null) is not { } request)
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        request.Done.TrySetResult(held[i].ReadCore(request.Buffer.Span, CancellationToken.None));
+                    }
+                    catch (Exception ex)
+                    {
+                        request.Done.TrySetException(ex);
+                    }
+                }
             }
         }
     }

@@ -70,16 +70,18 @@ internal sealed class PtyChannel
                 Libc.Close(slave);
             }
 
+            // Watched before the link exists: a host that opens the link the moment it appears (a fleet's hosts
+            // do) must not open it before the watch, or its opening would never be seen.
+            using var watcher = SlaveWatcher.TryCreate(slavePath);
             CreateLink(slavePath);
             linked = true;
-            using var watcher = SlaveWatcher.TryCreate(slavePath);
             if (watcher is null)
             {
                 _log.LogWarning("inotify is not available: a host that closes and at once reopens {Link} is taken for the same host", _linkPath);
             }
 
             _log.LogInformation("Pseudo-terminal {Slave} linked at {Link}; waiting for a host to open it", slavePath, _linkPath);
-            using var stream = new FdStream(master, ownsFd: false, hangupEndsWrites: true);
+            using var stream = new FdStream(master, ownsFd: false, hangupEndsWrites: true, sharedPoll: true);
             while (!cancellationToken.IsCancellationRequested)
             {
                 bool attached = watcher is null

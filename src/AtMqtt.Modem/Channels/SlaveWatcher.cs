@@ -9,39 +9,28 @@ namespace AtMqtt.Cli.Channels;
 /// <c>close(); open()</c>) clears the hang-up before anyone sees it. Every close that leaves no one
 /// is a host leaving (<see cref="Departures"/>); the next open is a new host.
 /// </summary>
+/// <remarks>
+/// Every watcher of the process shares one inotify instance and one thread (<see cref="Hub"/>): the kernel
+/// allows a user 128 instances by default (fs.inotify.max_user_instances), and <c>--count 1000</c> ptys
+/// must not cost 1,000 threads. Watches are cheap (fs.inotify.max_user_watches, 8,192 or more).
+/// </remarks>
 internal sealed class SlaveWatcher : IDisposable
 {
-    private readonly int _fd;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Hub _hub;
+    private readonly int _wd;
     private readonly Lock _gate = new();
     private int _open;
     private int _departures;
     private TaskCompletionSource _changed = NewSignal();
 
-    private SlaveWatcher(int fd)
+    private SlaveWatcher(Hub hub, int wd)
     {
-        _fd = fd;
-        _loop = Task.Factory.StartNew(ReadLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _hub = hub;
+        _wd = wd;
     }
 
     /// <summary>Watches <paramref name="slavePath"/>; null if inotify is not available.</summary>
-    public static SlaveWatcher? TryCreate(string slavePath)
-    {
-        int fd = Libc.InotifyInit1(Libc.ONonBlock | Libc.OCloExec);
-        if (fd < 0)
-        {
-            return null;
-        }
-
-        if (Libc.InotifyAddWatch(fd, slavePath, Libc.InOpen | Libc.InCloseWrite | Libc.InCloseNoWrite) < 0)
-        {
-            Libc.Close(fd);
-            return null;
-        }
-
-        return new SlaveWatcher(fd);
-    }
+    public static SlaveWatcher? TryCreate(string slavePath) => Hub.Shared.Value?.Watch(slavePath);
 
     /// <summary>Someone has the slave open now.</summary>
     public bool HasHost
@@ -114,53 +103,9 @@ internal sealed class SlaveWatcher : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _loop.Wait(TimeSpan.FromSeconds(2));
-        Libc.Close(_fd);
-        _stop.Dispose();
-    }
+    public void Dispose() => _hub.Unwatch(_wd);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private unsafe void ReadLoop()
-    {
-        var buffer = new byte[4096];
-        while (!_stop.IsCancellationRequested)
-        {
-            if ((Libc.PollOne(_fd, Libc.PollIn, FdStream.PollMs) & Libc.PollIn) == 0)
-            {
-                continue;
-            }
-
-            nint n;
-            fixed (byte* p = buffer)
-            {
-                n = Libc.Read(_fd, p, (nuint)buffer.Length);
-            }
-
-            if (n <= 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (n < 0 && errno is Libc.EAgain or Libc.EIntr)
-                {
-                    continue;
-                }
-
-                return;
-            }
-
-            // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[len]; }
-            for (int offset = 0; offset + 16 <= n;)
-            {
-                uint mask = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset + 4));
-                int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset + 12));
-                offset += 16 + length;
-                Apply(mask);
-            }
-        }
-    }
 
     private void Apply(uint mask)
     {
@@ -189,5 +134,104 @@ internal sealed class SlaveWatcher : IDisposable
         }
 
         signal?.TrySetResult();
+    }
+
+    /// <summary>The process's one inotify instance and the thread that hands its events to the watchers by watch descriptor.</summary>
+    private sealed class Hub
+    {
+        /// <summary>Made at the first <c>--pty</c>, kept for the process's life; null where inotify is not available.</summary>
+        public static readonly Lazy<Hub?> Shared = new(Create);
+
+        private readonly int _fd;
+        private readonly Lock _gate = new();
+        private readonly Dictionary<int, SlaveWatcher> _watchers = [];
+
+        private Hub(int fd)
+        {
+            _fd = fd;
+            var thread = new Thread(ReadLoop) { IsBackground = true, Name = "pty watcher" };
+            thread.Start();
+        }
+
+        public SlaveWatcher? Watch(string slavePath)
+        {
+            // Under the lock, so that an event for the new watch cannot be read before it is registered.
+            lock (_gate)
+            {
+                int wd = Libc.InotifyAddWatch(_fd, slavePath, Libc.InOpen | Libc.InCloseWrite | Libc.InCloseNoWrite);
+                if (wd < 0)
+                {
+                    return null;
+                }
+
+                var watcher = new SlaveWatcher(this, wd);
+                _watchers[wd] = watcher;
+                return watcher;
+            }
+        }
+
+        public void Unwatch(int wd)
+        {
+            lock (_gate)
+            {
+                if (_watchers.Remove(wd))
+                {
+                    Libc.InotifyRmWatch(_fd, wd);
+                }
+            }
+        }
+
+        private static Hub? Create()
+        {
+            int fd = Libc.InotifyInit1(Libc.ONonBlock | Libc.OCloExec);
+            return fd < 0 ? null : new Hub(fd);
+        }
+
+        private unsafe void ReadLoop()
+        {
+            // Room for many events at once: a fleet's hosts may open their terminals together.
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                if ((Libc.PollOne(_fd, Libc.PollIn, -1) & Libc.PollIn) == 0)
+                {
+                    continue;
+                }
+
+                nint n;
+                fixed (byte* p = buffer)
+                {
+                    n = Libc.Read(_fd, p, (nuint)buffer.Length);
+                }
+
+                if (n <= 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (n < 0 && errno is Libc.EAgain or Libc.EIntr)
+                    {
+                        continue;
+                    }
+
+                    return;
+                }
+
+                // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[len]; }
+                for (int offset = 0; offset + 16 <= n;)
+                {
+                    int wd = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset));
+                    uint mask = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset + 4));
+                    int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset + 12));
+                    offset += 16 + length;
+                    SlaveWatcher? watcher;
+                    lock (_gate)
+                    {
+                        _watchers.TryGetValue(wd, out watcher);
+                    }
+
+                    // A removed watch's last events (IN_IGNORED among them) find no one.
+                    watcher?.Apply(mask);
+                }
+            }
+        }
     }
 }

@@ -2,12 +2,13 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using AtMqtt.Core;
+using AtMqtt.Cli.Fleets;
 using AtMqtt.Core.Instrument;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ namespace AtMqtt.Cli.Control;
 /// <summary>
 /// <c>--control HOST:PORT</c>: the test instrument's HTTP API on a socket of its own (docs/control.md),
 /// never on the host's channel. ASP.NET Core minimal APIs on Kestrel, JSON from
-/// <see cref="ControlJson"/>. Started only when the option is given.
+/// <see cref="ControlJson"/>. Started only when the option is given. Every modem of a <c>--count</c> fleet
+/// has the same API under <c>/api/modems/{n}/</c>; the plain <c>/api/</c> paths are modem 0's.
 /// </summary>
 internal sealed class ControlServer : IAsyncDisposable
 {
@@ -37,17 +39,18 @@ internal sealed class ControlServer : IAsyncDisposable
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     });
 
-    private readonly WebApplication _app;
-    private readonly Modem _modem;
-    private readonly ProgramInfo _info;
-    private readonly EventHistory _history;
+    /// <summary>The largest body a fleet request may have (a set is a few ranges; a fault a few fields).</summary>
+    private const int MaxFleetBody = 64 * 1024;
 
-    private ControlServer(WebApplication app, Modem modem, ProgramInfo info, EventHistory history)
+    private readonly WebApplication _app;
+    private readonly Fleet _fleet;
+    private readonly ProgramInfo _info;
+
+    private ControlServer(WebApplication app, Fleet fleet, ProgramInfo info)
     {
         _app = app;
-        _modem = modem;
+        _fleet = fleet;
         _info = info;
-        _history = history;
     }
 
     /// <summary>The address it listens on (the real port when 0 was asked for).</summary>
@@ -57,7 +60,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// Starts listening on <paramref name="endPoint"/>. Throws <see cref="IOException"/> when the address
     /// cannot be used (in use, not this machine's).
     /// </summary>
-    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, ProgramInfo info, EventHistory history)
+    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Fleet fleet, ProgramInfo info)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 
@@ -72,7 +75,7 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJson.Default));
 
         var app = builder.Build();
-        var server = new ControlServer(app, modem, info, history);
+        var server = new ControlServer(app, fleet, info);
         server.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -96,23 +99,203 @@ internal sealed class ControlServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapGet("/api/info", () => Results.Json(_info, Json.ProgramInfo));
-        app.MapGet("/api/state", () => Results.Json(_modem.Snapshot(), Json.ModemState));
-        app.MapGet("/api/events", EventsAsync);
-        app.MapGet("/api/transcript", TranscriptAsync);
-        app.MapGet("/api/faults", () => Results.Json(_modem.Faults.Active, Json.IReadOnlyListActiveFault));
-        app.MapGet("/api/faults/{id}", (string id) => _modem.Faults.Active.FirstOrDefault(f => f.Id == id) is { } fault
+        // Modem 0's paths, as before fleets, then each modem's under its index.
+        MapModem(app.MapGroup("/api"));
+        app.MapGet("/api/modems", () => Results.Json(Summary(), Json.FleetSummary));
+        app.MapPost("/api/modems/faults", StartFleetFaultsAsync);
+        app.MapDelete("/api/modems/faults", EndFleetFaults);
+        MapModem(app.MapGroup("/api/modems/{n:int}"));
+        WebPage.Map(app);
+    }
+
+    /// <summary>One modem's API: info, state, events, transcript, faults, the reset pin.</summary>
+    private void MapModem(RouteGroupBuilder api)
+    {
+        api.MapGet("/info", (HttpContext c) => With(c, m => Results.Json(_info with { Channel = m.Channel }, Json.ProgramInfo)));
+        api.MapGet("/state", (HttpContext c) => With(c, m => Results.Json(m.Modem.Snapshot(), Json.ModemState)));
+        api.MapGet("/events", (HttpContext c) => Find(c) is { } m ? EventsAsync(c, m) : NoSuchModem(c).ExecuteAsync(c));
+        api.MapGet("/transcript", (HttpContext c) => Find(c) is { } m ? TranscriptAsync(c, m) : NoSuchModem(c).ExecuteAsync(c));
+        api.MapGet("/faults", (HttpContext c) => With(c, m => Results.Json(m.Modem.Faults.Active, Json.IReadOnlyListActiveFault)));
+        api.MapGet("/faults/{id}", (HttpContext c, string id) => With(c, m => m.Modem.Faults.Active.FirstOrDefault(f => f.Id == id) is { } fault
             ? Results.Json(fault, Json.ActiveFault)
-            : NotFound(id));
-        app.MapPost("/api/faults", StartFaultAsync);
-        app.MapDelete("/api/faults/{id}", (string id) => _modem.Faults.End(id) ? Results.NoContent() : NotFound(id));
-        app.MapDelete("/api/faults", () => Results.Json(new EndedBody(_modem.Faults.EndAll()), Json.EndedBody));
-        app.MapPost("/api/reset", async () =>
+            : NotFound(id)));
+        api.MapPost("/faults", (HttpRequest r) => Find(r.HttpContext) is { } m ? StartFaultAsync(r, m) : Task.FromResult(NoSuchModem(r.HttpContext)));
+        api.MapDelete("/faults/{id}", (HttpContext c, string id) => With(c, m => m.Modem.Faults.End(id) ? Results.NoContent() : NotFound(id)));
+        api.MapDelete("/faults", (HttpContext c) => With(c, m => Results.Json(new EndedBody(m.Modem.Faults.EndAll()), Json.EndedBody)));
+        api.MapPost("/reset", async (HttpContext c) =>
         {
-            await _modem.ResetPinAsync().ConfigureAwait(false);
+            if (Find(c) is not { } m)
+            {
+                return NoSuchModem(c);
+            }
+
+            await m.Modem.ResetPinAsync().ConfigureAwait(false);
             return Results.NoContent();
         });
-        WebPage.Map(app);
+    }
+
+    /// <summary>The modem a request is about: <c>/api/modems/{n}/...</c>'s, else modem 0; null when the fleet has no modem n.</summary>
+    private FleetModem? Find(HttpContext context) =>
+        context.Request.RouteValues.TryGetValue("n", out object? value)
+            ? int.TryParse(value?.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? _fleet.Find(n) : null
+            : _fleet.Modems[0];
+
+    private IResult With(HttpContext context, Func<FleetModem, IResult> answer) => Find(context) is { } modem ? answer(modem) : NoSuchModem(context);
+
+    private IResult NoSuchModem(HttpContext context) =>
+        Results.Json(
+            new ErrorBody($"no modem {context.Request.RouteValues["n"]}: this program runs {(_fleet.Count == 1 ? "modem 0 only" : $"modems 0 to {_fleet.Count - 1}")}"),
+            Json.ErrorBody,
+            statusCode: StatusCodes.Status404NotFound);
+
+    /// <summary>GET /api/modems: a line per modem, and the links counted by phase.</summary>
+    private FleetSummary Summary()
+    {
+        var phases = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var modems = new ModemSummary[_fleet.Count];
+        int attached = 0;
+        foreach (var m in _fleet.Modems)
+        {
+            var links = m.Modem.Links;
+            var linkPhases = new string[links.Count];
+            for (int i = 0; i < links.Count; i++)
+            {
+                linkPhases[i] = links[i].PhaseName;
+                phases[linkPhases[i]] = phases.GetValueOrDefault(linkPhases[i]) + 1;
+            }
+
+            bool host = m.Modem.HostAttached;
+            attached += host ? 1 : 0;
+            modems[m.Index] = new ModemSummary(m.Index, m.Channel, m.Modem.Profile.Name, linkPhases, host, m.Modem.Faults.Active.Count);
+        }
+
+        return new FleetSummary(_fleet.Count, attached, phases, modems);
+    }
+
+    /// <summary>
+    /// POST /api/modems/faults: one fault started on a set of modems (<c>modems</c>: indexes and ranges) or on a
+    /// seeded fraction of the fleet; the answer lists the modems hit and each one's fault. The fault is checked
+    /// once, before any modem gets it: a bad one starts nowhere.
+    /// </summary>
+    private async Task<IResult> StartFleetFaultsAsync(HttpRequest request)
+    {
+        var context = request.HttpContext;
+        if (request.ContentLength > MaxFleetBody)
+        {
+            return TooLarge();
+        }
+
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxFleetBody;
+        }
+
+        FleetFaultRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Body, Json.FleetFaultRequest, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            return BadRequest(MalformedFleet(ex));
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+
+        if (body is null)
+        {
+            return BadRequest("malformed JSON: expected an object such as {\"modems\":\"0-9\",\"fault\":{\"kind\":\"wifi-drop\",\"seconds\":5}}");
+        }
+
+        if (body.Fault is null)
+        {
+            return BadRequest("fault: missing; the fault to start, as POST /api/faults takes it, such as {\"kind\":\"wifi-drop\",\"seconds\":5}");
+        }
+
+        int seed = 0;
+        int[]? chosen;
+        string? error;
+        if (body.Modems is not null && body.Fraction is not null)
+        {
+            return BadRequest("give modems or fraction, not both");
+        }
+        else if (body.Modems is not null)
+        {
+            if (body.Seed is not null)
+            {
+                return BadRequest("seed: goes with fraction; modems names the modems itself");
+            }
+
+            chosen = ModemSet.Parse(body.Modems, _fleet.Count, out error);
+        }
+        else if (body.Fraction is double fraction)
+        {
+            // No seed: one is drawn and returned, so that the same modems can be hit again.
+            seed = body.Seed ?? Random.Shared.Next();
+            chosen = ModemSet.Pick(fraction, seed, _fleet.Count, out error);
+        }
+        else
+        {
+            return BadRequest("say which modems: \"modems\": \"0-99\" (indexes and ranges, * for all) or \"fraction\": 0.1 with a \"seed\"");
+        }
+
+        if (chosen is null)
+        {
+            return BadRequest(error!);
+        }
+
+        var started = new List<ActiveFault>(chosen.Length);
+        try
+        {
+            foreach (int index in chosen)
+            {
+                started.Add(_fleet.Modems[index].Modem.Faults.Start(body.Fault));
+            }
+        }
+        catch (FaultSpecException ex)
+        {
+            // Checked at the first modem; a later refusal (never seen) must not leave half the set broken either.
+            for (int i = 0; i < started.Count; i++)
+            {
+                _fleet.Modems[chosen[i]].Modem.Faults.End(started[i].Id);
+            }
+
+            return BadRequest(ex.Message);
+        }
+
+        return Results.Json(new FleetFaultsBody(chosen, body.Fraction is null ? null : seed, started), Json.FleetFaultsBody, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>DELETE /api/modems/faults[?modems=SET]: ends the faults of those modems (all of them without a set).</summary>
+    private IResult EndFleetFaults(HttpContext context)
+    {
+        string? text = context.Request.Query["modems"];
+        int[]? chosen = [.. Enumerable.Range(0, _fleet.Count)];
+        if (!string.IsNullOrEmpty(text) && (chosen = ModemSet.Parse(text, _fleet.Count, out string? error)) is null)
+        {
+            return BadRequest(error!);
+        }
+
+        int ended = 0;
+        foreach (int index in chosen)
+        {
+            ended += _fleet.Modems[index].Modem.Faults.EndAll();
+        }
+
+        return Results.Json(new EndedBody(ended), Json.EndedBody);
+    }
+
+    private static IResult TooLarge() =>
+        Results.Json(new ErrorBody($"the request is over {MaxFleetBody / 1024} KB; a set of modems is a few ranges (0-99)"), Json.ErrorBody, statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    private static string MalformedFleet(JsonException ex)
+    {
+        var unmapped = System.Text.RegularExpressions.Regex.Match(ex.Message, "property '([^']*)' could not be mapped");
+        return unmapped.Success && !(ex.Path?.StartsWith("$.fault", StringComparison.Ordinal) ?? false)
+            ? $"unknown field '{unmapped.Groups[1].Value}'; a fleet fault has modems or fraction and seed, and fault"
+            : Malformed(ex);
     }
 
     /// <summary>What was wrong with the JSON, in the request's terms (not .NET's type names).</summary>
@@ -140,7 +323,7 @@ internal sealed class ControlServer : IAsyncDisposable
     private static IResult BadRequest(string message) =>
         Results.Json(new ErrorBody(message), Json.ErrorBody, statusCode: StatusCodes.Status400BadRequest);
 
-    private async Task<IResult> StartFaultAsync(HttpRequest request)
+    private static async Task<IResult> StartFaultAsync(HttpRequest request, FleetModem modem)
     {
         FaultSpec? spec;
         try
@@ -159,9 +342,9 @@ internal sealed class ControlServer : IAsyncDisposable
 
         try
         {
-            var fault = _modem.Faults.Start(spec);
+            var fault = modem.Modem.Faults.Start(spec);
             return Results.Json(fault, Json.ActiveFault, statusCode: StatusCodes.Status201Created) is var json
-                ? new Created(json, $"/api/faults/{fault.Id}")
+                ? new Created(json, $"{request.Path.Value?.TrimEnd('/')}/{fault.Id}")
                 : json;
         }
         catch (FaultSpecException ex)
@@ -176,7 +359,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// <c>?since=N</c> or a <c>Last-Event-ID</c> header (an EventSource reconnecting; it wins over
     /// <c>since</c>, which the reconnect repeats), the retained events after N come first.
     /// </summary>
-    private async Task EventsAsync(HttpContext context)
+    private static async Task EventsAsync(HttpContext context, FleetModem modem)
     {
         var aborted = context.RequestAborted;
         var request = context.Request;
@@ -199,7 +382,7 @@ internal sealed class ControlServer : IAsyncDisposable
         }
 
         // Subscribed before the headers go out: a client that has them misses nothing after.
-        var subscription = _history.Subscribe(after, aborted);
+        var subscription = modem.History!.Subscribe(after, aborted);
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -227,9 +410,9 @@ internal sealed class ControlServer : IAsyncDisposable
     /// GET /api/transcript: the retained traffic as a transcript (the <c>--transcript</c> format; lines
     /// redacted as there, the other events as <c>---</c> lines), as a file to save.
     /// </summary>
-    private async Task TranscriptAsync(HttpContext context)
+    private async Task TranscriptAsync(HttpContext context, FleetModem modem)
     {
-        var events = _history.Snapshot();
+        var events = modem.History!.Snapshot();
         var response = context.Response;
         var now = DateTimeOffset.UtcNow;
         response.ContentType = "text/plain; charset=utf-8";

@@ -82,6 +82,10 @@ public sealed partial class UsageErrorTests
         { "--scenario", ["--scenario", "/nonexistent/scenario.json"] },
         { "--scenario", ["--scenario", NotPem] },
         { "--scenario-exit", ["--scenario-exit"] },
+        { "--count", ["--count", "0"] },
+        { "--count", ["--count", "two"] },
+        { "--count", ["--count", "100001"] },
+        { "--count", ["--count", "2"] },
         { "--bogus", ["--bogus"] },
     };
 

@@ -1,6 +1,7 @@
 // The control port's page: state from /api/state, traffic and events from /api/events (Server-Sent
 // Events, with the retained history first), faults through /api/faults, the reset pin. Plain DOM, no
-// framework; every string from the modem goes in as text, never as HTML.
+// framework; every string from the modem goes in as text, never as HTML. With --count N the page shows
+// one modem of the fleet (?modem=N, default 0: the plain /api/ paths) and a fleet bar from /api/modems.
 'use strict';
 
 (() => {
@@ -44,6 +45,17 @@
   const $ = (id) => document.getElementById(id);
   const trafficEl = $('traffic');
 
+  /** The modem this page shows: ?modem=N, or null for modem 0 through the plain /api/ paths. */
+  const MODEM = (() => {
+    const asked = new URLSearchParams(location.search).get('modem');
+    return asked !== null && /^[0-9]+$/.test(asked) ? Number(asked) : null;
+  })();
+
+  /** A single-modem API path for the modem shown: /api/state is /api/modems/N/state there. */
+  function modemPath(path) {
+    return MODEM === null ? path : path.replace(/^\/api\//, `/api/modems/${MODEM}/`);
+  }
+
   // ---------------------------------------------------------------- the API
 
   async function api(method, path, body) {
@@ -52,7 +64,7 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    const response = await fetch(path, init);
+    const response = await fetch(modemPath(path), init);
     const text = await response.text();
     let json = null;
     if (text) {
@@ -441,7 +453,7 @@
     if (source) source.close();
     // The retained history first (since), then live; a reconnect resumes after the last event seen
     // (the browser sends Last-Event-ID, which the server prefers to since).
-    source = new EventSource(`/api/events?since=${since}`);
+    source = new EventSource(modemPath(`/api/events?since=${since}`));
     const live = $('live');
     source.onopen = async () => {
       // 'live' once the info is in too: the fault forms the profile takes are on the page by then.
@@ -598,9 +610,66 @@
       $('follow').hidden = true;
     });
 
+    $('download').href = modemPath('/api/transcript');
+    $('fleet-pick').addEventListener('change', () => {
+      location.search = `?modem=${encodeURIComponent($('fleet-pick').value)}`;
+    });
+
     status();
     refreshStateSoon(0);
     connect(0);
+    loadFleet();
+  }
+
+  // ---------------------------------------------------------------- the fleet (--count N)
+
+  /** Refreshed while the fleet bar shows: counts by link phase, hosts attached, the list to pick a modem from. */
+  const FLEET_EVERY_MS = 2000;
+  let fleetShown = -1;
+
+  async function loadFleet() {
+    let fleet;
+    try {
+      const response = await fetch('/api/modems');
+      if (!response.ok) throw new Error(`${response.status}`);
+      fleet = await response.json();
+    } catch {
+      setTimeout(loadFleet, FLEET_EVERY_MS);
+      return;
+    }
+    if (fleet.count <= 1 && MODEM === null) return; // one modem: the page as it always was
+    renderFleet(fleet);
+    setTimeout(loadFleet, FLEET_EVERY_MS);
+  }
+
+  function renderFleet(fleet) {
+    const shown = MODEM === null ? 0 : MODEM;
+    $('fleet').hidden = false;
+    $('fleet-count').textContent = `${fleet.count} modems`;
+    $('fleet-hosts').textContent = `${fleet.hostsAttached} with a host`;
+    const phases = $('fleet-phases');
+    clearChildren(phases);
+    for (const [phase, n] of Object.entries(fleet.phases)) {
+      const badge = make('span', `badge phase-${phase}`, `${phase} ${n}`);
+      badge.dataset.phase = phase;
+      badge.dataset.count = String(n);
+      phases.appendChild(badge);
+    }
+    const pick = $('fleet-pick');
+    if (fleetShown !== fleet.count) {
+      // Built once per fleet size; later refreshes only relabel, so an open list is not rebuilt under the mouse.
+      clearChildren(pick);
+      for (const m of fleet.modems) pick.appendChild(make('option', '', ''));
+      fleetShown = fleet.count;
+    }
+    fleet.modems.forEach((m, i) => {
+      const option = pick.options[i];
+      const where = m.channel.address || m.channel.path || m.channel.kind;
+      option.value = String(m.index);
+      option.textContent = `${m.index} · ${where} · ${m.links.join(', ')}${m.hostAttached ? ' · host' : ''}${m.faults ? ` · ${m.faults} fault${m.faults > 1 ? 's' : ''}` : ''}`;
+    });
+    pick.value = String(shown);
+    $('fleet-this').textContent = `modem ${shown}`;
   }
 
   document.addEventListener('DOMContentLoaded', init);
