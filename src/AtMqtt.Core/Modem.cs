@@ -54,6 +54,7 @@ public sealed partial class Modem : IAsyncDisposable
 
     // Acknowledgements of messages a host-pull command handed over: sent once its response is written.
     private readonly List<InboundAck> _afterResponse = [];
+    private TaskCompletionSource? _responseWritten; // guarded by _afterResponse
     private string? _pendingName;
 
     // Set once a pending command is writing its final result: the host may already have read it
@@ -247,6 +248,7 @@ public sealed partial class Modem : IAsyncDisposable
                 }
 
                 await Output.WriteAsync(ReadOnlyMemory<byte>.Empty, ResponseEffect.Close).ConfigureAwait(false);
+                ReleaseAfterResponse(written: false);
             }
 
             _input = null;
@@ -588,6 +590,11 @@ public sealed partial class Modem : IAsyncDisposable
     {
         if (_batch.WrittenCount == 0 && effect != ResponseEffect.Open)
         {
+            if (effect == ResponseEffect.Close)
+            {
+                ReleaseAfterResponse(written: true);
+            }
+
             return;
         }
 
@@ -611,11 +618,30 @@ public sealed partial class Modem : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes once the response of the command now running has been written (or dropped with its host). A
+    /// result URC a handler starts waits for it, so that it never goes out before its own OK, even with no result
+    /// delay (SPEC section 2): a response that completes at once is batched and written after the handler returns.
+    /// Only for a handler to take: outside a command it would wait for the next one.
+    /// </summary>
+    internal Task ResponseWritten
+    {
+        get
+        {
+            lock (_afterResponse)
+            {
+                return (_responseWritten ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
+
     private void ReleaseAfterResponse(bool written)
     {
         InboundAck[] acks;
         lock (_afterResponse)
         {
+            _responseWritten?.TrySetResult();
+            _responseWritten = null;
             if (_afterResponse.Count == 0)
             {
                 return;
@@ -833,7 +859,7 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         ObserveFault(execution, "data phase");
-        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+        ReleaseAfterResponse(await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false));
     }
 
     private async ValueTask FailDataPhaseAsync(DataPhase data)
@@ -847,7 +873,7 @@ public sealed partial class Modem : IAsyncDisposable
 
         Response.Reset();
         Response.Final(data.FailLine);
-        await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false);
+        ReleaseAfterResponse(await Output.WriteAsync(Response.Written, ResponseEffect.Close).ConfigureAwait(false));
     }
 
     /// <summary>

@@ -57,8 +57,7 @@ internal static class Qmt
     /// </summary>
     public static ValueTask Accept(Modem m, MqttLink link, QuectelClient client, Func<Task<string?>> action)
     {
-        var time = m.Options.TimeProvider;
-        client.Then(link, m.ResultDelay, time.GetTimestamp(), time, m.Lifetime, async () =>
+        client.Then(m, link, async () =>
         {
             string? text = await action().ConfigureAwait(false);
             return text is null ? null : "\r\n" + text + "\r\n";

@@ -101,11 +101,16 @@ internal sealed class QuectelClient : ILinkReporter
 
     /// <summary>
     /// Runs <paramref name="action"/> after this client's earlier actions, then queues the line it returns
-    /// (a result URC, with its CR LFs) no sooner than <paramref name="delay"/> after <paramref name="okAt"/>
-    /// (the timing model: the network's time). Null: no URC.
+    /// (a result URC, with its CR LFs) no sooner than the modem's result delay after now, the OK (the timing
+    /// model: the network's time), and never before the OK is written. Null: no URC. Called by a handler.
     /// </summary>
-    public void Then(MqttLink link, TimeSpan delay, long okAt, TimeProvider time, CancellationToken lifetime, Func<Task<string?>> action)
+    public void Then(Modem m, MqttLink link, Func<Task<string?>> action)
     {
+        var time = m.Options.TimeProvider;
+        long okAt = time.GetTimestamp();
+        var delay = m.ResultDelay;
+        var lifetime = m.Lifetime;
+        var answered = m.ResponseWritten;
         _ = Task.Run(async () =>
         {
             await _actions.WaitAsync(lifetime).ConfigureAwait(false);
@@ -118,6 +123,8 @@ internal sealed class QuectelClient : ILinkReporter
                     await Task.Delay(left, time, lifetime).ConfigureAwait(false);
                 }
 
+                // Never before the command's own OK, which a command that answers at once writes after returning.
+                await answered.WaitAsync(lifetime).ConfigureAwait(false);
                 if (line is not null)
                 {
                     link.Urcs.EnqueueLink(Encoding.UTF8.GetBytes(line), link.Scope);
@@ -129,10 +136,6 @@ internal sealed class QuectelClient : ILinkReporter
             }
         }, CancellationToken.None);
     }
-
-    /// <summary>A result URC queued at once (after this client's earlier actions), with the timing model's delay.</summary>
-    public void Report(MqttLink link, TimeSpan delay, long okAt, TimeProvider time, CancellationToken lifetime, string line) =>
-        Then(link, delay, okAt, time, lifetime, () => Task.FromResult<string?>(line));
 
     public bool CanTake(MqttLink link, MqttApplicationMessage message) => true;
 

@@ -117,7 +117,8 @@ internal sealed class SimcomClient(int index) : ILinkReporter
 
     /// <summary>
     /// Runs <paramref name="action"/> after this client's earlier actions, then queues the result line it returns
-    /// (null: none) no sooner than the modem's result delay after <paramref name="okAt"/> (the timing model).
+    /// (null: none) no sooner than the modem's result delay after <paramref name="okAt"/> (the timing model), and
+    /// never before the OK is written. Called by a handler (it waits for the response of the command running).
     /// </summary>
     public void Then(Modem m, long okAt, Func<Task<string?>> action) => Later(_actions, m, okAt, action);
 
@@ -126,6 +127,7 @@ internal sealed class SimcomClient(int index) : ILinkReporter
     {
         var time = m.Options.TimeProvider;
         var lifetime = m.Lifetime;
+        var answered = m.ResponseWritten;
         _ = Task.Run(async () =>
         {
             await gate.WaitAsync(lifetime).ConfigureAwait(false);
@@ -137,6 +139,9 @@ internal sealed class SimcomClient(int index) : ILinkReporter
                 {
                     await Task.Delay(left, time, lifetime).ConfigureAwait(false);
                 }
+
+                // Never before the command's own OK, which a command that answers at once writes after returning.
+                await answered.WaitAsync(lifetime).ConfigureAwait(false);
 
                 if (line is not null)
                 {

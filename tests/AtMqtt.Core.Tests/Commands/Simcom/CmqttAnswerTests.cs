@@ -33,6 +33,20 @@ public class CmqttAnswerTests(BrokerFixture broker) : IClassFixture<BrokerFixtur
     }
 
     [Fact]
+    public async Task With_no_result_delay_a_result_line_still_follows_the_OKs_written_with_its_command()
+    {
+        // The result is queued by another thread as the handler returns; the OK of a command that answers at once is
+        // written after that (batched with the rest of the read). Without the wait for it, the line could come first.
+        await using var m = await StartAsync();
+        for (int i = 0; i < 40; i++)
+        {
+            string command = i % 2 == 0 ? "AT+CMQTTSTART" : "AT+CMQTTSTOP";
+            await m.SendAsync(command + "\r\nAT\r\n");
+            await m.ExpectAsync(command + "\r\n" + Ok + "AT\r\n" + Ok + Urc(command[2..] + ": 0"));
+        }
+    }
+
+    [Fact]
     public async Task Before_START_every_command_answers_ERROR_and_START_and_STOP_keep_their_rules()
     {
         await using var m = await StartAsync();
