@@ -41,13 +41,15 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly Modem _modem;
     private readonly ProgramInfo _info;
     private readonly EventHistory _history;
+    private readonly ModemMetrics? _metrics;
 
-    private ControlServer(WebApplication app, Modem modem, ProgramInfo info, EventHistory history)
+    private ControlServer(WebApplication app, Modem modem, ProgramInfo info, EventHistory history, ModemMetrics? metrics)
     {
         _app = app;
         _modem = modem;
         _info = info;
         _history = history;
+        _metrics = metrics;
     }
 
     /// <summary>The address it listens on (the real port when 0 was asked for).</summary>
@@ -57,7 +59,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// Starts listening on <paramref name="endPoint"/>. Throws <see cref="IOException"/> when the address
     /// cannot be used (in use, not this machine's).
     /// </summary>
-    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, ProgramInfo info, EventHistory history)
+    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Modem modem, ProgramInfo info, EventHistory history, ModemMetrics? metrics = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 
@@ -72,7 +74,7 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJson.Default));
 
         var app = builder.Build();
-        var server = new ControlServer(app, modem, info, history);
+        var server = new ControlServer(app, modem, info, history, metrics);
         server.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -112,6 +114,11 @@ internal sealed class ControlServer : IAsyncDisposable
             await _modem.ResetPinAsync().ConfigureAwait(false);
             return Results.NoContent();
         });
+        if (_metrics is { } metrics)
+        {
+            app.MapGet("/metrics", metrics.WriteAsync);
+        }
+
         WebPage.Map(app);
     }
 
