@@ -82,6 +82,7 @@ public sealed partial class Modem : IAsyncDisposable
         ReadyLine = System.Text.Encoding.ASCII.GetBytes(profile.Boot);
         Network = new AtMqtt.Core.Device.CellularNetwork(profile.Cellular ?? AtMqtt.Core.Device.CellularModule.None);
         Commands = Quirks.NoMqtt ? profile.Commands.Without(c => c.Name.StartsWith("AT+MQTT", StringComparison.Ordinal)) : profile.Commands;
+        Counters = new CounterSet(Commands.All.Count);
         _log = options.LoggerFactory.CreateLogger("AtMqtt.Modem");
         _longLineLog = Throttle(LogLevel.Warning, $"Line longer than {profile.MaxLineBytes} bytes discarded");
         _dataAbandonedLog = Throttle(LogLevel.Warning, "Host left during a data phase");
@@ -96,7 +97,7 @@ public sealed partial class Modem : IAsyncDisposable
         Events = new EventHub(options.TimeProvider);
         Faults = new FaultSet(options.TimeProvider, Events);
         Checks = HostCheckHooks.Create(options, Events);
-        Output = new OutputWriter();
+        Output = new OutputWriter { Counters = Counters };
         Response = new Response(() => SysLog) { Counters = Counters };
         Urcs = new UrcQueue(Output, options.RxQueue, options.LoggerFactory.CreateLogger("AtMqtt.Urc"), options.TimeProvider);
         var linkLog = options.LoggerFactory.CreateLogger("AtMqtt.Link");
@@ -261,11 +262,15 @@ public sealed partial class Modem : IAsyncDisposable
 
     private async Task ReadLoopAsync(PipeReader input, CancellationToken cancellationToken)
     {
+        long carried = 0;
         while (true)
         {
             var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             var received = buffer;
+
+            // Bytes left unconsumed by the last pass come again: only what is new is counted.
+            Counters.HostReceived(received.Length - carried);
             bool noisy = Faults.Any && Faults.Noise(toHost: false) is not null;
             if (noisy)
             {
@@ -337,10 +342,12 @@ public sealed partial class Modem : IAsyncDisposable
             if (noisy)
             {
                 input.AdvanceTo(received.End);
+                carried = 0;
             }
             else
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
+                carried = buffer.Length;
             }
 
             if (result.IsCompleted)
@@ -448,9 +455,9 @@ public sealed partial class Modem : IAsyncDisposable
             return;
         }
 
-        Counters.Command();
         Response.Reset();
-        var command = Resolve(out var kind, out var nameRange, out var paramRange, out uint error);
+        var command = Resolve(out var kind, out var nameRange, out var paramRange, out uint error, out int commandIndex);
+        Counters.Command(commandIndex);
         var handler = command?.For(kind);
         if (command is null || handler is null)
         {
@@ -658,17 +665,18 @@ public sealed partial class Modem : IAsyncDisposable
         }
     }
 
-    private Command? Resolve(out CommandKind kind, out Range name, out Range parameters, out uint error)
+    private Command? Resolve(out CommandKind kind, out Range name, out Range parameters, out uint error, out int index)
     {
         var line = _framer.Line;
         if (!CommandLine.TryParse(line, out name, out kind, out parameters))
         {
             error = line.StartsWith("AT"u8) ? ErrorCode.UnsupportedCommand : ErrorCode.NoAt;
+            index = -1;
             return null;
         }
 
         error = ErrorCode.UnsupportedCommand;
-        return Commands.Find(line[name]);
+        return Commands.Find(line[name], out index);
     }
 
     private ValueTask Execute(Command command, CommandHandler handler, CommandKind kind, Range parameters)

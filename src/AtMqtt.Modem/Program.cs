@@ -20,6 +20,8 @@ var tcp = Text("--tcp", "HOST:PORT", "Listen for one host at a time on HOST:PORT
 var allowRemote = Flag("--allow-remote", "Allow --tcp and --control to listen on a non-loopback address.");
 var control = Text(
     "--control", "HOST:PORT", "Serve the control API (HTTP and JSON, docs/control.md) on HOST:PORT: state, events, faults, the reset pin. Loopback only unless --allow-remote; port 0 picks a free one, logged at start.");
+var metricsPerModem = Flag(
+    "--metrics-per-modem", "Label the control port's /metrics by modem (docs/metrics.md): about 25 series a modem; without it every metric is summed over the modems. Needs --control.");
 var embeddedBroker = OptionalValueInt(
     "--embedded-broker", "PORT", "Run MQTTnet's broker in-process on loopback only, 127.0.0.1 and ::1 (default port 1883; 0 picks a free one, logged at start).", EmbeddedBroker.DefaultPort, 0, 65535);
 var dialect = Choice("--dialect", "Command dialect: seed (default, the bk7238 profile) or esp-at (the esp-at-5.0 profile).", "seed", "seed", "esp-at");
@@ -80,7 +82,7 @@ var root = new RootCommand("atmqtt: a software MQTT AT modem. Speaks the MQTT AT
 {
     stdio, tcp, allowRemote, embeddedBroker, dialect, profile, quirk, dataTimeout, resultDelay, maxSubscriptions, rxQueue, maxMessageBytes, maxPubRaw, wifi, wifiFile, requireWifi, psk, pskFile, ca, clientCert, clientKey, logLevel,
 };
-foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control, count })
+foreach (var channelOption in new Option[] { pty, serial, baud, tcpConnect, transcript, monitor, strict, scenario, scenarioExit, control, count, metricsPerModem })
 {
     root.Options.Add(channelOption);
 }
@@ -122,6 +124,11 @@ root.SetAction(async (parse, cancellationToken) =>
         {
             return Usage($"--control: {controlEndPoint.Address} is not a loopback address; add --allow-remote to listen on it (anyone who reaches it can break the modem).");
         }
+    }
+
+    if (parse.GetValue(metricsPerModem) && controlEndPoint is null)
+    {
+        return Usage("--metrics-per-modem: the metrics are served on the control port; add --control HOST:PORT.");
     }
 
     string? pskVariable = Environment.GetEnvironmentVariable(Credentials.PskVariable);
@@ -325,7 +332,10 @@ root.SetAction(async (parse, cancellationToken) =>
                     broker is null ? null : new BrokerInfo(IPAddress.Loopback.ToString(), broker.Port),
                     Environment.ProcessId,
                     modem.Faults.Kinds);
-                controlServer = await ControlServer.StartAsync(controlEndPoint, fleet, info);
+                // Each modem of the fleet is labelled with its index (with --metrics-per-modem).
+                var fleetModems = fleet.Modems.Select(f => f.Modem).ToArray();
+                var metrics = new ModemMetrics(() => fleetModems, parse.GetValue(metricsPerModem));
+                controlServer = await ControlServer.StartAsync(controlEndPoint, fleet, info, metrics);
             }
             catch (IOException ex)
             {

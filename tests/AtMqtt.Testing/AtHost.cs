@@ -36,6 +36,8 @@ public sealed class AtHost : IAsyncDisposable
     private Exception? _readError;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
+    private long _bytesReceived;
+    private long _bytesSent;
 
     /// <summary>Talks over a duplex stream (e.g. a socket stream); the stream is disposed with the host.</summary>
     public AtHost(Stream duplex)
@@ -53,6 +55,12 @@ public sealed class AtHost : IAsyncDisposable
         _output = output;
         _readLoop = Task.Run(ReadLoopAsync);
     }
+
+    /// <summary>Every byte read from the modem so far, consumed or not.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Every byte written to the modem so far.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     /// <summary>True once the remote side closed the connection (or reading failed).</summary>
     public bool IsClosed
@@ -155,6 +163,7 @@ public sealed class AtHost : IAsyncDisposable
         {
             await _output.WriteAsync(data);
             await _output.FlushAsync();
+            Interlocked.Add(ref _bytesSent, data.Length);
         }
         finally
         {
@@ -417,6 +426,7 @@ public sealed class AtHost : IAsyncDisposable
 
                     Buffer.BlockCopy(chunk, 0, _buffer, _count, n);
                     _count += n;
+                    _bytesReceived += n;
                     old = SwapChangedLocked();
                 }
 

@@ -27,6 +27,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private TaskCompletionSource _forwarding = Open();
     private TaskCompletionSource _counted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _refusing;
+    private long _bytesToClient;
+    private long _bytesToBroker;
 
     private TcpProxy(int upstreamPort)
     {
@@ -37,6 +39,12 @@ public sealed class TcpProxy : IAsyncDisposable
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
+
+    /// <summary>Bytes passed on to the client (the modem), every connection together.</summary>
+    public long BytesToClient => Interlocked.Read(ref _bytesToClient);
+
+    /// <summary>Bytes passed on to the broker, every connection together.</summary>
+    public long BytesToBroker => Interlocked.Read(ref _bytesToBroker);
 
     /// <summary>The loopback port the modem is told to connect to.</summary>
     public int Port { get; }
@@ -222,8 +230,8 @@ public sealed class TcpProxy : IAsyncDisposable
             return;
         }
 
-        var a = PumpAsync(client, upstream, new PacketCounter(this, _toBroker));
-        var b = PumpAsync(upstream, client, new PacketCounter(this, _toClient));
+        var a = PumpAsync(client, upstream, new PacketCounter(this, _toBroker), toClient: false);
+        var b = PumpAsync(upstream, client, new PacketCounter(this, _toClient), toClient: true);
         await Task.WhenAny(a, b);
         Forget(client, upstream);
         await Task.WhenAll(a, b);
@@ -287,7 +295,7 @@ public sealed class TcpProxy : IAsyncDisposable
         old.TrySetResult();
     }
 
-    private async Task PumpAsync(Socket from, Socket to, PacketCounter counter)
+    private async Task PumpAsync(Socket from, Socket to, PacketCounter counter, bool toClient)
     {
         var buffer = new byte[16384];
         try
@@ -303,6 +311,7 @@ public sealed class TcpProxy : IAsyncDisposable
 
                 await Gate();
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _cts.Token);
+                Interlocked.Add(ref toClient ? ref _bytesToClient : ref _bytesToBroker, n);
                 counter.Feed(buffer.AsSpan(0, n));
             }
         }

@@ -25,17 +25,22 @@ public sealed class CommandTable
     public IReadOnlyList<Command> All => _all;
 
     /// <summary>The command named <paramref name="name"/> as the parser cuts it, without "AT": <c>+MQTTPUB</c>.</summary>
-    public Command? Find(ReadOnlySpan<byte> name)
+    public Command? Find(ReadOnlySpan<byte> name) => Find(name, out _);
+
+    /// <summary>As <see cref="Find(ReadOnlySpan{byte})"/>, with the command's index in <see cref="All"/> (-1 when none): the modem counts commands by it.</summary>
+    public Command? Find(ReadOnlySpan<byte> name, out int index)
     {
         var all = _all;
         for (int i = 0; i < all.Length; i++)
         {
             if (name.SequenceEqual(all[i].NameBytes))
             {
+                index = i;
                 return all[i];
             }
         }
 
+        index = -1;
         return null;
     }
 

@@ -20,11 +20,11 @@ public sealed partial class Modem
     /// <summary>True while a <c>&gt;</c> data phase takes the host's bytes (read on the read loop's thread).</summary>
     public bool InDataPhase => _data is not null;
 
-    /// <summary>True while a host is attached (as the snapshot's <c>hostAttached</c>), read without building a snapshot.</summary>
-    public bool HostAttached => Volatile.Read(ref _hostAttached) == 1;
+    /// <summary>Commands (by name too), errors, publishes, receives, reconnections and bytes since the modem was created.</summary>
+    public CounterSet Counters { get; }
 
-    /// <summary>Commands, errors, publishes, receives and reconnections since the modem was created.</summary>
-    public CounterSet Counters { get; } = new();
+    /// <summary>True while a host is attached (<see cref="RunAsync"/> serves one).</summary>
+    public bool HostAttached => Volatile.Read(ref _hostAttached) == 1;
 
     /// <summary>The modem's state now, for <c>GET /api/state</c>; no secret in it.</summary>
     public ModemState Snapshot()

@@ -139,6 +139,9 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
+    /// <summary>A phase's name as <see cref="PhaseName"/> gives it.</summary>
+    public static string NameOf(LinkPhase phase) => Name(phase);
+
     private static string Name(LinkPhase phase) => phase switch
     {
         LinkPhase.Idle => "idle",
@@ -289,7 +292,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         var scheme = _dialect.Schemes[user.Scheme - 1];
-        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => credentials ?? _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
+        var transport = new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => credentials ?? _credentials.For(user, scheme), _maxMessageBytes, Release, Faults, Counters);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         cts.CancelAfter(timeout);
         try
@@ -361,7 +364,7 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         LastRefusal = 0;
-        var transport = opened ?? new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults);
+        var transport = opened ?? new LinkTransport(scheme, target.Host, target.Port, user.Path, Tls, () => _credentials.For(user, scheme), _maxMessageBytes, Release, Faults, Counters);
         var client = new MqttClientFactory().CreateMqttClient();
         var options = BuildOptions(user, Connection ?? ConnectionConfig.Default, target, transport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;

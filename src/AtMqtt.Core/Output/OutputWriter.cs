@@ -40,6 +40,9 @@ public sealed class OutputWriter
     /// <summary>Bytes written to hosts since start (for diagnostics and benchmarks).</summary>
     public long BytesWritten { get; private set; }
 
+    /// <summary>The modem's counts: the bytes written to the host.</summary>
+    internal CounterSet? Counters { get; init; }
+
     /// <summary>The modem's faults: uart-noise on the bytes to the host.</summary>
     internal FaultSet? Faults { get; set; }
 
@@ -326,6 +329,7 @@ public sealed class OutputWriter
             }
 
             BytesWritten += length;
+            Counters?.HostSent(length);
             return true;
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)

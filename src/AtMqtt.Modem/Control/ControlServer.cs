@@ -45,12 +45,14 @@ internal sealed class ControlServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Fleet _fleet;
     private readonly ProgramInfo _info;
+    private readonly ModemMetrics? _metrics;
 
-    private ControlServer(WebApplication app, Fleet fleet, ProgramInfo info)
+    private ControlServer(WebApplication app, Fleet fleet, ProgramInfo info, ModemMetrics? metrics)
     {
         _app = app;
         _fleet = fleet;
         _info = info;
+        _metrics = metrics;
     }
 
     /// <summary>The address it listens on (the real port when 0 was asked for).</summary>
@@ -60,7 +62,7 @@ internal sealed class ControlServer : IAsyncDisposable
     /// Starts listening on <paramref name="endPoint"/>. Throws <see cref="IOException"/> when the address
     /// cannot be used (in use, not this machine's).
     /// </summary>
-    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Fleet fleet, ProgramInfo info)
+    public static async Task<ControlServer> StartAsync(IPEndPoint endPoint, Fleet fleet, ProgramInfo info, ModemMetrics? metrics = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 
@@ -75,7 +77,7 @@ internal sealed class ControlServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJson.Default));
 
         var app = builder.Build();
-        var server = new ControlServer(app, fleet, info);
+        var server = new ControlServer(app, fleet, info, metrics);
         server.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -105,6 +107,11 @@ internal sealed class ControlServer : IAsyncDisposable
         app.MapPost("/api/modems/faults", StartFleetFaultsAsync);
         app.MapDelete("/api/modems/faults", EndFleetFaults);
         MapModem(app.MapGroup("/api/modems/{n:int}"));
+        if (_metrics is { } metrics)
+        {
+            app.MapGet("/metrics", metrics.WriteAsync);
+        }
+
         WebPage.Map(app);
     }
 

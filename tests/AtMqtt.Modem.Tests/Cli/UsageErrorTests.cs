@@ -28,6 +28,8 @@ public sealed partial class UsageErrorTests
         { "--control", ["--control", "10.11.12.13:3333"] },
         { "--control", ["--control"] },
         { "--allow-remote", ["--allow-remote", "please"] },
+        { "--metrics-per-modem", ["--metrics-per-modem", "--tcp", "127.0.0.1:0"] },
+        { "--metrics-per-modem", ["--metrics-per-modem", "yes"] },
         { "--embedded-broker", ["--embedded-broker", "70000"] },
         { "--embedded-broker", ["--embedded-broker", "-1"] },
         { "--embedded-broker", ["--embedded-broker", "mosquitto"] },

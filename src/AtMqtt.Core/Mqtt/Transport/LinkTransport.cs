@@ -15,7 +15,7 @@ namespace AtMqtt.Core.Mqtt.Transport;
 /// configuration error before any byte is sent) and kept for the reconnections that follow, as a
 /// module loads its certificates at AT+MQTTCONN.
 /// </summary>
-internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, Func<TlsCredentials> resolveCredentials, long maxMessageBytes, Action<ushort> released, FaultSet? faults = null) : IMqttClientStreamProvider
+internal sealed class LinkTransport(Scheme scheme, string host, int port, string path, TlsSettings tls, Func<TlsCredentials> resolveCredentials, long maxMessageBytes, Action<ushort> released, FaultSet? faults = null, CounterSet? counters = null) : IMqttClientStreamProvider
 {
     private readonly CancellationTokenSource _aborted = new();
     private TlsCredentials? _credentials;
@@ -97,7 +97,7 @@ internal sealed class LinkTransport(Scheme scheme, string host, int port, string
         // A new connection starts a new packet stream (its CONNACK first).
         var guard = new PacketGuard(maxMessageBytes, released);
         _guard = guard;
-        var monitored = new MonitoredStream(stream, guard, faults, _aborted.Token);
+        var monitored = new MonitoredStream(stream, guard, faults, _aborted.Token, counters);
         _stream = monitored;
         return monitored;
     }

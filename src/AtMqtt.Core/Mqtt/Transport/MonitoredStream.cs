@@ -7,9 +7,10 @@ namespace AtMqtt.Core.Mqtt;
 /// The broker connection's stream, stamped with the time of the last byte received, so the link can
 /// tell a silent network from a quiet one (MQTTnet pings only after send-idleness), and checked by a
 /// <see cref="PacketGuard"/> before MQTTnet reads a byte of it. The network faults act here
-/// (broker-stall, ack-delay); while none is active they cost one volatile read per read and write.
+/// (broker-stall, ack-delay); while none is active they cost one volatile read per read and write. The
+/// modem's broker byte counts (<see cref="CounterSet.BrokerBytesReceived"/>, sent) are taken here too.
 /// </summary>
-internal sealed class MonitoredStream(Stream inner, PacketGuard guard, FaultSet? faults = null, CancellationToken aborted = default) : Stream
+internal sealed class MonitoredStream(Stream inner, PacketGuard guard, FaultSet? faults = null, CancellationToken aborted = default, CounterSet? counters = null) : Stream
 {
     private long _lastReceived = Environment.TickCount64;
 
@@ -35,6 +36,7 @@ internal sealed class MonitoredStream(Stream inner, PacketGuard guard, FaultSet?
         }
 
         int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        counters?.BrokerReceived(n);
         if (faults is { Any: true } active)
         {
             return await FaultedReadAsync(active, buffer, n, cancellationToken).ConfigureAwait(false);
@@ -98,13 +100,18 @@ internal sealed class MonitoredStream(Stream inner, PacketGuard guard, FaultSet?
     public override int Read(byte[] buffer, int offset, int count)
     {
         int n = inner.Read(buffer, offset, count);
+        counters?.BrokerReceived(n);
         Stamp(n);
         guard.Inspect(buffer.AsSpan(offset, n));
         return n;
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        faults is { Any: true } active ? StalledWriteAsync(active, buffer, cancellationToken) : inner.WriteAsync(buffer, cancellationToken);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // Counted as handed on: a write that then fails was meant for the broker all the same.
+        counters?.BrokerSent(buffer.Length);
+        return faults is { Any: true } active ? StalledWriteAsync(active, buffer, cancellationToken) : inner.WriteAsync(buffer, cancellationToken);
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -116,7 +123,11 @@ internal sealed class MonitoredStream(Stream inner, PacketGuard guard, FaultSet?
         await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        counters?.BrokerSent(count);
+        inner.Write(buffer, offset, count);
+    }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
