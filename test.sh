@@ -91,6 +91,9 @@ install_rabbitmq() {
     fi
   elif [ -x /etc/init.d/rabbitmq-server ] && /etc/init.d/rabbitmq-server status >/dev/null 2>&1; then
     /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 && echo "test.sh: stopped the rabbitmq-server service the package started (the tests start a cluster of their own)"
+    # The service's node started the default epmd (4369, every interface); with no node left on it, it goes too
+    # (epmd refuses -kill while any node is registered).
+    epmd -kill >/dev/null 2>&1 || true
   fi
 }
 
