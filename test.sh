@@ -5,7 +5,8 @@
 #   ./test.sh ARGS...         dotnet test ARGS... only (a subset: a project, --filter ...)
 #
 # Needs the .NET SDK. mosquitto and mosquitto_pub (the integration tests start their own broker on a
-# free loopback port), chromium and chromedriver (the web page's browser test) are installed with
+# free loopback port), rabbitmq-server (the end-to-end tests start a 2-node cluster of their own on
+# loopback, docs/brokers.md), chromium and chromedriver (the web page's browser test) are installed with
 # apt-get when missing, if this runs as root where apt-get is; under CI=true one that is missing and
 # cannot be installed stops the run here. Ends with one
 # line: "tests: N passed, N failed, N skipped".
@@ -75,6 +76,30 @@ install_mosquitto() {
 }
 
 install_mosquitto
+
+# Debian's rabbitmq-server (with its Erlang): tests/AtMqtt.EndToEnd.Tests/Brokers start a 2-node cluster of their
+# own, with its own epmd, names, ports and cookie (tests/AtMqtt.Testing/RabbitMqCluster.cs). The package's own
+# service would be a node named rabbit@<host> on 5672 and the default epmd port: none of the tests' business,
+# but where the package started it (systemd or its init script), it is stopped as mosquitto's is. In
+# containers policy-rc.d usually keeps it from starting at all.
+install_rabbitmq() {
+  local packages=()
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
+  require_packages "the RabbitMQ cluster tests (tests/AtMqtt.EndToEnd.Tests/Brokers)" "rabbitmq-server" "${packages[@]}"
+  [ ${#packages[@]} -gt 0 ] || return 0
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    if systemctl is-active --quiet rabbitmq-server.service; then
+      systemctl stop rabbitmq-server.service && echo "test.sh: stopped the rabbitmq-server service the package started (the tests start a cluster of their own)"
+    fi
+  elif [ -x /etc/init.d/rabbitmq-server ] && /etc/init.d/rabbitmq-server status >/dev/null 2>&1; then
+    /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 && echo "test.sh: stopped the rabbitmq-server service the package started (the tests start a cluster of their own)"
+    # The service's node started the default epmd (4369, every interface); with no node left on it, it goes too
+    # (epmd refuses -kill while any node is registered).
+    epmd -kill >/dev/null 2>&1 || true
+  fi
+}
+
+install_rabbitmq
 
 # Debian's chromium and its chromedriver: the control page's browser test (tests/AtMqtt.Modem.Tests/
 # Control/WebPageTests.cs) drives them by path, never a browser downloaded at run time.
