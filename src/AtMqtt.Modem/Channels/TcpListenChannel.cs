@@ -173,6 +173,15 @@ internal sealed class TcpListenChannel
         // The host is gone but its session hangs (say, on a write the other end never reads): cut it.
         _log.LogWarning("The previous host's session did not end within {Limit} s of its leaving; cutting it", DrainLimit.TotalSeconds);
         _sessionCut!.Cancel();
+        try
+        {
+            // A shutdown wakes a reader blocked in recv(2) (SocketHostPipe); a close alone may not.
+            _sessionSocket!.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
         _sessionSocket!.Dispose();
         return await EndsWithinAsync(CutLimit, cancellationToken).ConfigureAwait(false);
     }
@@ -195,12 +204,21 @@ internal sealed class TcpListenChannel
 
         try
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
-            var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-            await _line.ServeAsync(new DuplexPipe(input, output), $"tcp {remote}", cancellationToken).ConfigureAwait(false);
-            await input.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            if (SocketHostPipe.Supported)
+            {
+                // One wake-up per command: the modem runs on the thread that reads the socket.
+                await using var pipe = new SocketHostPipe(socket);
+                await _line.ServeAsync(pipe, $"tcp {remote}", cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var stream = new NetworkStream(socket, ownsSocket: true);
+                var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+                var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+                await _line.ServeAsync(new DuplexPipe(input, output), $"tcp {remote}", cancellationToken).ConfigureAwait(false);
+                await input.CompleteAsync().ConfigureAwait(false);
+                await output.CompleteAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
