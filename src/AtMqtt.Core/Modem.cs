@@ -27,10 +27,11 @@ public sealed partial class Modem : IAsyncDisposable
 
     // Responses of commands that completed at once, written together when the input buffer is done
     // (or before anything that must reach the host first): one write for a burst of lines.
-    private readonly ArrayBufferWriter<byte> _batch = new(1024);
+    // Grown on first use (an idle modem of a fleet holds no buffer it has not needed yet).
+    private readonly ArrayBufferWriter<byte> _batch = new();
     private readonly ParamList _params = new();
     private readonly byte[] _scratch = new byte[LineFramer.MaxLineBytes];
-    private readonly byte[] _busy = new byte[LineFramer.MaxLineBytes + 64];
+    private byte[]? _busy;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _urcPump;
     private readonly ILogger _log;
@@ -50,7 +51,8 @@ public sealed partial class Modem : IAsyncDisposable
 
     private Task? _pending;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _familyState = new();
+    // Made on first use: most profiles' families keep nothing.
+    private System.Collections.Concurrent.ConcurrentDictionary<Type, object>? _familyState;
 
     // Acknowledgements of messages a host-pull command handed over: sent once its response is written.
     private readonly List<InboundAck> _afterResponse = [];
@@ -700,7 +702,8 @@ public sealed partial class Modem : IAsyncDisposable
     {
         await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
         int n = 0;
-        echo.Span.CopyTo(_busy);
+        var busy = _busy ??= new byte[LineFramer.MaxLineBytes + 64];
+        echo.Span.CopyTo(busy);
         n += echo.Length;
         if (EndsInLoneCr(echo.Span))
         {
@@ -713,12 +716,12 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         n += WriteAscii(BusyLine, n);
-        await Output.WriteAsync(_busy.AsMemory(0, n), ResponseEffect.Neutral).ConfigureAwait(false);
+        await Output.WriteAsync(busy.AsMemory(0, n), ResponseEffect.Neutral).ConfigureAwait(false);
     }
 
     private int WriteAscii(ReadOnlySpan<byte> text, int at)
     {
-        text.CopyTo(_busy.AsSpan(at));
+        text.CopyTo(_busy!.AsSpan(at));
         return text.Length;
     }
 
@@ -860,7 +863,17 @@ public sealed partial class Modem : IAsyncDisposable
     /// each type per modem, so no family needs a field of the engine's.
     /// </summary>
     internal T FamilyState<T>()
-        where T : class, new() => (T)_familyState.GetOrAdd(typeof(T), static _ => new T());
+        where T : class, new()
+    {
+        var states = Volatile.Read(ref _familyState) ?? InitFamilyState();
+        return (T)states.GetOrAdd(typeof(T), static _ => new T());
+    }
+
+    private System.Collections.Concurrent.ConcurrentDictionary<Type, object> InitFamilyState()
+    {
+        Interlocked.CompareExchange(ref _familyState, new(), null);
+        return _familyState!;
+    }
 
     /// <summary>Every link cut the way a power loss cuts it (no DISCONNECT: the broker publishes each will).</summary>
     internal async Task CloseLinksAsync(string why)

@@ -60,6 +60,13 @@ internal sealed class TcpListenChannel
     }
 
     /// <summary>
+    /// Serve a connected host through <see cref="SocketHostPipe"/> (Linux): a thread per connected host, one
+    /// wake-up per command. False: a NetworkStream (thread-pool hops, no thread of its own), for a process
+    /// that serves thousands of hosts and would rather not hold a thread for each.
+    /// </summary>
+    public bool DirectReader { get; init; } = SocketHostPipe.Supported;
+
+    /// <summary>
     /// Binds and listens on <paramref name="endPoint"/>, before anything else starts, so that a port
     /// in use stops the program at once (<see cref="SocketError.AddressAlreadyInUse"/>).
     /// </summary>
@@ -204,7 +211,7 @@ internal sealed class TcpListenChannel
 
         try
         {
-            if (SocketHostPipe.Supported)
+            if (DirectReader && SocketHostPipe.Supported)
             {
                 // One wake-up per command: the modem runs on the thread that reads the socket.
                 await using var pipe = new SocketHostPipe(socket);
