@@ -35,9 +35,9 @@ internal static class BreakdownBench
         await using var modem = InProcessModem.Start(new ModemSetup());
         using var host = modem.ConnectHost(broker, "bench-breakdown");
 
-        // The TCP channel as it was before SocketHostPipe (a NetworkStream), measured in the same rounds.
-        await using var before = InProcessModem.Start(new ModemSetup(StreamChannel: true));
-        using var beforeHost = before.ConnectHost(broker, "bench-breakdown-stream");
+        // The TCP channel's direct path (SocketHostPipe, TcpListenChannel.DirectReader), measured in the same rounds.
+        await using var direct = InProcessModem.Start(new ModemSetup(DirectChannel: true));
+        using var directHost = direct.ConnectHost(broker, "bench-breakdown-direct");
         await using var idle = InProcessModem.Start(new ModemSetup());
         using var idleHost = AtClient.Connect(idle.EndPoint);
         idleHost.WaitFor("ready\r\n"u8);
@@ -51,7 +51,7 @@ internal static class BreakdownBench
         {
             ("loopback echo of the command's size (floor)", () => Blocking.Run(() => echo.Batch(pub, N))),
             ("AT → OK", () => Sequential(host, "AT\r\n"u8.ToArray(), N)),
-            ("AT → OK, through a NetworkStream (the channel before SocketHostPipe)", () => Sequential(beforeHost, "AT\r\n"u8.ToArray(), N)),
+            ("AT → OK, through SocketHostPipe (DirectReader)", () => Sequential(directHost, "AT\r\n"u8.ToArray(), N)),
             ("AT+SYSLOG? → +SYSLOG:0, OK (query, not blocking)", () => Sequential(host, "AT+SYSLOG?\r\n"u8.ToArray(), N)),
             ("AT+MQTTPUB, link down → ERROR (blocking command, everything but the network)", () => Sequential(idleHost, pub, N, expectError: true)),
             ($"MqttLink.PublishAsync QoS {qos} called directly (no host, no parser)", async () =>
@@ -62,7 +62,7 @@ internal static class BreakdownBench
                 }
             }),
             ($"AT+MQTTPUB QoS {qos} → OK (the whole command)", () => Sequential(host, pub, N)),
-            ($"AT+MQTTPUB QoS {qos} → OK, through a NetworkStream (the channel before SocketHostPipe)", () => Sequential(beforeHost, pub, N)),
+            ($"AT+MQTTPUB QoS {qos} → OK, through SocketHostPipe (DirectReader)", () => Sequential(directHost, pub, N)),
             ($"floor of a host that waits: echo round trip, then raw MQTTnet PublishAsync QoS {qos}, alternating", () => Blocking.Run(() =>
             {
                 for (int i = 0; i < N; i++)

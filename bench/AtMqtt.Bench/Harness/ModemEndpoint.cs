@@ -10,8 +10,8 @@ using AtMqtt.Testing;
 namespace AtMqtt.Bench.Harness;
 
 /// <summary>What a modem under test is configured with.</summary>
-/// <param name="StreamChannel">In-process: serve the host through a NetworkStream and a 4 KB StreamPipeReader, as the TCP channel did before SocketHostPipe (a before/after figure in one run).</param>
-internal sealed record ModemSetup(bool EspAt = false, int RxQueue = 1000, int MaxPubRaw = 65536, IReadOnlyList<string>? ProgramArgs = null, bool StreamChannel = false);
+/// <param name="DirectChannel">In-process: serve the host through SocketHostPipe (TcpListenChannel.DirectReader) instead of the default NetworkStream.</param>
+internal sealed record ModemSetup(bool EspAt = false, int RxQueue = 1000, int MaxPubRaw = 65536, IReadOnlyList<string>? ProgramArgs = null, bool DirectChannel = false);
 
 /// <summary>A modem listening on a loopback TCP port, either in this process or as the atmqtt program.</summary>
 internal abstract class ModemEndpoint : IAsyncDisposable
@@ -65,8 +65,8 @@ internal abstract class ModemEndpoint : IAsyncDisposable
 
 /// <summary>
 /// A <see cref="Modem"/> hosted here exactly as <c>atmqtt --tcp</c> hosts it (TcpListenChannel: a
-/// <see cref="AtMqtt.Cli.Channels.SocketHostPipe"/>, Nagle off), one host at a time; or, with
-/// <see cref="ModemSetup.StreamChannel"/>, as it did before (a NetworkStream in a 4 KB PipeReader and a PipeWriter).
+/// NetworkStream wrapped in a 4 KB PipeReader and a PipeWriter, Nagle off), one host at a time; or, with
+/// <see cref="ModemSetup.DirectChannel"/>, through <see cref="SocketHostPipe"/> (TcpListenChannel.DirectReader).
 /// </summary>
 internal sealed class InProcessModem : ModemEndpoint
 {
@@ -82,8 +82,8 @@ internal sealed class InProcessModem : ModemEndpoint
 
     public Modem Modem { get; }
 
-    /// <summary>The channel before SocketHostPipe: a NetworkStream (see <see cref="ModemSetup.StreamChannel"/>).</summary>
-    public bool StreamChannel { get; init; }
+    /// <summary>Through SocketHostPipe (see <see cref="ModemSetup.DirectChannel"/>).</summary>
+    public bool DirectChannel { get; init; }
 
     public override string Kind => "in-process";
 
@@ -99,7 +99,7 @@ internal sealed class InProcessModem : ModemEndpoint
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(4);
-        var modem = new InProcessModem(new Modem(options), listener) { EndPoint = (IPEndPoint)listener.LocalEndPoint!, StreamChannel = setup.StreamChannel };
+        var modem = new InProcessModem(new Modem(options), listener) { EndPoint = (IPEndPoint)listener.LocalEndPoint!, DirectChannel = setup.DirectChannel };
         modem._accept = modem.AcceptLoopAsync();
         return modem;
     }
@@ -137,7 +137,7 @@ internal sealed class InProcessModem : ModemEndpoint
             socket.NoDelay = true;
             try
             {
-                if (StreamChannel)
+                if (!DirectChannel)
                 {
                     await using var stream = new NetworkStream(socket, ownsSocket: true);
                     var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));

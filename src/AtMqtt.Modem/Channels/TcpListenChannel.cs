@@ -61,10 +61,12 @@ internal sealed class TcpListenChannel
 
     /// <summary>
     /// Serve a connected host through <see cref="SocketHostPipe"/> (Linux): a thread per connected host, one
-    /// wake-up per command. False: a NetworkStream (thread-pool hops, no thread of its own), for a process
-    /// that serves thousands of hosts and would rather not hold a thread for each.
+    /// wake-up and no thread-pool hop per command. Off by default: on a quiet machine it is the faster path,
+    /// but on a machine loaded 40 times over its cores its reader thread, which does all the work, waited
+    /// milliseconds for the CPU in whole rounds where the NetworkStream's pool threads did not
+    /// (docs/performance.md, section 1's breakdown); it needs a measurement on a quiet machine first.
     /// </summary>
-    public bool DirectReader { get; init; } = SocketHostPipe.Supported;
+    public bool DirectReader { get; init; }
 
     /// <summary>
     /// Binds and listens on <paramref name="endPoint"/>, before anything else starts, so that a port
