@@ -4,7 +4,8 @@ using AtMqtt.Bench.Harness;
 
 namespace AtMqtt.Bench;
 
-internal sealed record BreakdownRow(string Step, double Us, double CpuUs, double WorkItems);
+/// <param name="RoundTrips">The step's time ÷ the loopback echo's in the same round, median over the rounds.</param>
+internal sealed record BreakdownRow(string Step, double Us, double CpuUs, double WorkItems, double RoundTrips = double.NaN);
 
 internal sealed record BreakdownSection(string Measured, int Qos, List<BreakdownRow> Rows, double LoadAverage = -1);
 
@@ -33,6 +34,10 @@ internal static class BreakdownBench
         var pub = PublishBench.Command(PublishBench.Topic, payload, qos);
         await using var modem = InProcessModem.Start(new ModemSetup());
         using var host = modem.ConnectHost(broker, "bench-breakdown");
+
+        // The TCP channel's direct path (SocketHostPipe, TcpListenChannel.DirectReader), measured in the same rounds.
+        await using var direct = InProcessModem.Start(new ModemSetup(DirectChannel: true));
+        using var directHost = direct.ConnectHost(broker, "bench-breakdown-direct");
         await using var idle = InProcessModem.Start(new ModemSetup());
         using var idleHost = AtClient.Connect(idle.EndPoint);
         idleHost.WaitFor("ready\r\n"u8);
@@ -46,6 +51,7 @@ internal static class BreakdownBench
         {
             ("loopback echo of the command's size (floor)", () => Blocking.Run(() => echo.Batch(pub, N))),
             ("AT → OK", () => Sequential(host, "AT\r\n"u8.ToArray(), N)),
+            ("AT → OK, through SocketHostPipe (DirectReader)", () => Sequential(directHost, "AT\r\n"u8.ToArray(), N)),
             ("AT+SYSLOG? → +SYSLOG:0, OK (query, not blocking)", () => Sequential(host, "AT+SYSLOG?\r\n"u8.ToArray(), N)),
             ("AT+MQTTPUB, link down → ERROR (blocking command, everything but the network)", () => Sequential(idleHost, pub, N, expectError: true)),
             ($"MqttLink.PublishAsync QoS {qos} called directly (no host, no parser)", async () =>
@@ -56,6 +62,7 @@ internal static class BreakdownBench
                 }
             }),
             ($"AT+MQTTPUB QoS {qos} → OK (the whole command)", () => Sequential(host, pub, N)),
+            ($"AT+MQTTPUB QoS {qos} → OK, through SocketHostPipe (DirectReader)", () => Sequential(directHost, pub, N)),
             ($"floor of a host that waits: echo round trip, then raw MQTTnet PublishAsync QoS {qos}, alternating", () => Blocking.Run(() =>
             {
                 for (int i = 0; i < N; i++)
@@ -75,13 +82,14 @@ internal static class BreakdownBench
             }),
         };
 
-        var samples = steps.Select(_ => new List<(double Us, double Cpu, double Items)>()).ToArray();
+        var samples = steps.Select(_ => new List<(double Us, double Cpu, double Items, double RoundTrips)>()).ToArray();
         using var self = Process.GetCurrentProcess();
         for (int r = -1; r < rounds; r++)
         {
+            double echoUs = double.NaN;
             for (int s = 0; s < steps.Length; s++)
             {
-                if (only >= 0 && s != only)
+                if (only >= 0 && s != only && s != 0)
                 {
                     continue;
                 }
@@ -93,9 +101,14 @@ internal static class BreakdownBench
                 await steps[s].Run();
                 double us = sw.Elapsed.TotalMicroseconds / N;
                 self.Refresh();
+                if (s == 0)
+                {
+                    echoUs = us;
+                }
+
                 if (r >= 0)
                 {
-                    samples[s].Add((us, (self.TotalProcessorTime - cpu).TotalMicroseconds / N, (ThreadPool.CompletedWorkItemCount - items) / (double)N));
+                    samples[s].Add((us, (self.TotalProcessorTime - cpu).TotalMicroseconds / N, (ThreadPool.CompletedWorkItemCount - items) / (double)N, us / echoUs));
                 }
             }
         }
@@ -109,9 +122,10 @@ internal static class BreakdownBench
             }
 
             var row = new BreakdownRow(steps[s].Name, Stats.Round(Stats.Median([.. samples[s].Select(x => x.Us)]), 1),
-                Stats.Round(Stats.Median([.. samples[s].Select(x => x.Cpu)]), 1), Stats.Round(Stats.Median([.. samples[s].Select(x => x.Items)]), 2));
+                Stats.Round(Stats.Median([.. samples[s].Select(x => x.Cpu)]), 1), Stats.Round(Stats.Median([.. samples[s].Select(x => x.Items)]), 2),
+                Stats.Round(Stats.Median([.. samples[s].Select(x => x.RoundTrips)]), 2));
             rows.Add(row);
-            Console.WriteLine($"[breakdown] {row.Us,7:F1} µs  {row.CpuUs,7:F1} µs CPU  {row.WorkItems,5:F2} pool items  {row.Step}");
+            Console.WriteLine($"[breakdown] {row.Us,7:F1} µs  {row.RoundTrips,5:F2} round trips  {row.CpuUs,7:F1} µs CPU  {row.WorkItems,5:F2} pool items  {row.Step}  (rounds: {string.Join(" / ", samples[s].Select(x => x.Us.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))} µs)");
         }
 
         await RawMqtt.DisconnectAsync(raw);

@@ -29,7 +29,8 @@ internal sealed record PublishRow(
     double FloorRatio,
     double CeilingRatio,
     double[] AtRounds,
-    double[] RawRounds);
+    double[] RawRounds,
+    double AtPingRoundTrips = double.NaN);
 
 internal sealed record PublishSection(
     string Measured,
@@ -107,10 +108,16 @@ internal static class PublishBench
 
                     // Decomposition: a bare AT (no MQTT) over the same channel, and thread-pool work
                     // items per message on each side (in-process only: the counter is this process's).
+                    // Each bare-AT round is paired with a loopback echo round of the same 4 bytes, so
+                    // that its figure in round trips sees the load its own echo saw.
                     var pings = new List<double>();
-                    for (int i = 0; i < 3; i++)
+                    var pingRoundTrips = new List<double>();
+                    var bare = "AT\r\n"u8.ToArray();
+                    for (int i = 0; i < 5; i++)
                     {
-                        pings.Add(1e6 / await AtRoundAsync(host, "AT\r\n"u8.ToArray(), round / 2));
+                        double echoUs = 1e6 / await EchoRoundAsync(echo, bare, round / 2);
+                        pings.Add(1e6 / await AtRoundAsync(host, bare, round / 2));
+                        pingRoundTrips.Add(pings[^1] / echoUs);
                     }
 
                     double pingUs = Stats.Median(pings);
@@ -159,9 +166,9 @@ internal static class PublishBench
                     double at = Stats.Median(atRounds), rawRate = Stats.Median(rawRounds);
                     double atUs = 1e6 / at, rawUs = 1e6 / rawRate, floorUs = 1e6 / Stats.Median(floorRounds);
                     var row = new PublishRow(qos, modem.Kind, Stats.Round(at, 0), Stats.Round(rawRate, 0), Stats.Round(Stats.Median(ratios)), Stats.Round(atUs, 2),
-                        Stats.Round(rawUs, 2), Stats.Round((atUs - rawUs) / rtt, 2), Stats.Round(pingUs, 2), Stats.Round(atItems, 2), Stats.Round(rawItems, 2), Stats.Round(atCpu, 1), Stats.Round(rawCpu, 1), Stats.Round(linkUs, 1), Stats.Round(pingCpu, 1), Stats.Round(atAlloc, 0), Stats.Round(rawAlloc, 0), Stats.Round(floorUs, 2), Stats.Round(Stats.Median(floorRatios)), Stats.Round(rawUs / floorUs), [.. atRounds.Select(v => Stats.Round(v, 0))], [.. rawRounds.Select(v => Stats.Round(v, 0))]);
+                        Stats.Round(rawUs, 2), Stats.Round((atUs - rawUs) / rtt, 2), Stats.Round(pingUs, 2), Stats.Round(atItems, 2), Stats.Round(rawItems, 2), Stats.Round(atCpu, 1), Stats.Round(rawCpu, 1), Stats.Round(linkUs, 1), Stats.Round(pingCpu, 1), Stats.Round(atAlloc, 0), Stats.Round(rawAlloc, 0), Stats.Round(floorUs, 2), Stats.Round(Stats.Median(floorRatios)), Stats.Round(rawUs / floorUs), [.. atRounds.Select(v => Stats.Round(v, 0))], [.. rawRounds.Select(v => Stats.Round(v, 0))], Stats.Round(Stats.Median(pingRoundTrips), 2));
                     rows.Add(row);
-                    Console.WriteLine($"[publish] QoS {qos} {modem.Kind,-14}: AT {at,8:F0}/s ({atUs:F1} µs)  raw {rawRate,8:F0}/s ({rawUs:F1} µs)  ratio {row.Ratio:F3}  modem cost {row.ModemCostRoundTrips:F2} round trips; bare AT {pingUs:F1} µs; thread-pool items/msg AT {atItems:F2} raw {rawItems:F2}; CPU µs/msg AT {atCpu:F1} raw {rawCpu:F1} bare AT {pingCpu:F1}; MqttLink.PublishAsync alone {linkUs:F1} µs; allocated/msg AT {atAlloc:F0} B raw {rawAlloc:F0} B; floor (echo + raw publish) {floorUs:F1} µs, AT vs floor {row.FloorRatio:F3}");
+                    Console.WriteLine($"[publish] QoS {qos} {modem.Kind,-14}: AT {at,8:F0}/s ({atUs:F1} µs)  raw {rawRate,8:F0}/s ({rawUs:F1} µs)  ratio {row.Ratio:F3}  modem cost {row.ModemCostRoundTrips:F2} round trips; bare AT {pingUs:F1} µs ({row.AtPingRoundTrips:F2} round trips, paired); thread-pool items/msg AT {atItems:F2} raw {rawItems:F2}; CPU µs/msg AT {atCpu:F1} raw {rawCpu:F1} bare AT {pingCpu:F1}; MqttLink.PublishAsync alone {linkUs:F1} µs; allocated/msg AT {atAlloc:F0} B raw {rawAlloc:F0} B; floor (echo + raw publish) {floorUs:F1} µs, AT vs floor {row.FloorRatio:F3}");
                 }
             }
         }
@@ -192,6 +199,20 @@ internal static class PublishBench
                 }
             }
 
+            count += 32;
+        }
+
+        return count / sw.Elapsed.TotalSeconds;
+    });
+
+    /// <summary>Sequential loopback echoes of <paramref name="message"/> for about <paramref name="duration"/>; round trips per second.</summary>
+    public static Task<double> EchoRoundAsync(RoundTrip echo, byte[] message, TimeSpan duration) => Blocking.Run(() =>
+    {
+        long count = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < duration)
+        {
+            echo.Batch(message, 32);
             count += 32;
         }
 

@@ -46,7 +46,8 @@ internal sealed record ScaleRow(
     double ModemIdleCpuPercent,
     double RawIdleCpuPercent,
     ScaleChild Modem,
-    ScaleChild Raw);
+    ScaleChild Raw,
+    ScaleChild? ModemPoolPipes = null);
 
 internal sealed record ScaleSection(string Measured, double PublishSeconds, List<ScaleRow> Rows, double LoadAverage = -1);
 
@@ -79,6 +80,9 @@ internal static class ScaleBench
         {
             var raw = await RunChildAsync("raw", n, broker, seconds);
             var modem = await RunChildAsync("modem", n, broker, seconds);
+
+            // The same modems with host pipes that wake each side through the thread pool (before).
+            var pooled = args.Str("compare-pool", "yes") == "yes" ? await RunChildAsync("modem", n, broker, seconds, "pool") : null;
             double PerConn(long after, long before, ScaleChild c) => Stats.Round((after - before) / (double)Math.Max(1, c.Connected), 0);
             double modemHeap = PerConn(modem.HeapConnected, modem.HeapBase, modem);
             double rawHeap = PerConn(raw.HeapConnected, raw.HeapBase, raw);
@@ -86,18 +90,18 @@ internal static class ScaleBench
             double rawWs = PerConn(raw.WorkingSetConnected, raw.WorkingSetBase, raw);
             var row = new ScaleRow(n, modemHeap, modemWs, PerConn(modem.HeapCreated, modem.HeapBase, modem), rawHeap, rawWs,
                 Stats.Round(rawWs / modemWs), modem.PublishPerSec, raw.PublishPerSec, Stats.Round(modem.PublishPerSec / raw.PublishPerSec),
-                modem.IdleCpuPercent, raw.IdleCpuPercent, modem, raw);
+                modem.IdleCpuPercent, raw.IdleCpuPercent, modem, raw, pooled);
             rows.Add(row);
-            Console.WriteLine($"[scale] N={n}: modem {modemWs / 1024:F1} KB WS ({modemHeap / 1024:F1} KB heap)/conn, raw {rawWs / 1024:F1} KB WS ({rawHeap / 1024:F1} KB heap)/conn; publish modem {modem.PublishPerSec:F0}/s raw {raw.PublishPerSec:F0}/s");
+            Console.WriteLine($"[scale] N={n}: modem {modemWs / 1024:F1} KB WS ({modemHeap / 1024:F1} KB heap)/conn, raw {rawWs / 1024:F1} KB WS ({rawHeap / 1024:F1} KB heap)/conn; publish modem {modem.PublishPerSec:F0}/s raw {raw.PublishPerSec:F0}/s; with pool-woken pipes {pooled?.PublishPerSec:F0}/s");
         }
 
         return new ScaleSection(DateTime.UtcNow.ToString("u"), seconds, rows);
     }
 
-    private static async Task<ScaleChild> RunChildAsync(string kind, int n, BrokerHandle broker, double seconds)
+    private static async Task<ScaleChild> RunChildAsync(string kind, int n, BrokerHandle broker, double seconds, string pipes = "inline")
     {
         var psi = SelfStartInfo();
-        foreach (var a in new[] { "scale-one", "--kind", kind, "--n", n.ToString(CultureInfo.InvariantCulture), "--broker", broker.EndPoint.ToString(), "--seconds", seconds.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "scale-one", "--kind", kind, "--n", n.ToString(CultureInfo.InvariantCulture), "--broker", broker.EndPoint.ToString(), "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--pipes", pipes })
         {
             psi.ArgumentList.Add(a);
         }
@@ -157,7 +161,7 @@ internal static class ScaleBench
         int n = args.Int("n", 1000);
         double seconds = args.Seconds ?? 5;
         await using var broker = await BrokerHandle.StartAsync(args);
-        IScaleFleet fleet = kind == "raw" ? new RawFleet(broker) : new ModemFleet(broker);
+        IScaleFleet fleet = kind == "raw" ? new RawFleet(broker) : new ModemFleet(broker, args.Str("pipes", "inline") == "inline");
 
         // Warm up: one connection through the whole cycle, so JIT and static state are in the baseline.
         await fleet.WarmUpAsync();
@@ -179,6 +183,13 @@ internal static class ScaleBench
         await Task.Delay(3000);
         double idleCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / idle.Elapsed.TotalSeconds / Environment.ProcessorCount * 100;
         var (heapConnected, wsConnected) = Memory();
+        if (args.Int("hold", 0) is int hold and > 0)
+        {
+            // A diagnosis: the idle fleet stays up this long for dotnet-gcdump (heap by type).
+            Console.WriteLine($"{kind}: idle and connected, pid {Environment.ProcessId}; holding {hold} s");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+
 
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var pause = GC.GetTotalPauseDuration();
@@ -295,7 +306,12 @@ internal static class ScaleBench
         }
     }
 
-    private sealed class ModemFleet(BrokerHandle broker) : IScaleFleet
+    /// <param name="inline">
+    /// The host pipes run their readers inline, as the TCP channel's <c>SocketHostPipe</c> does: the modem
+    /// executes on the thread that delivers the host's bytes, and the host reads its answer on the modem's.
+    /// False: the thread pool wakes each side (the channel before SocketHostPipe; two hops per command).
+    /// </param>
+    private sealed class ModemFleet(BrokerHandle broker, bool inline) : IScaleFleet
     {
         private readonly List<(Modem Modem, PipeHost Host)> _modems = [];
         private bool[] _ok = [];
@@ -362,11 +378,12 @@ internal static class ScaleBench
             return total;
         }
 
-        private static (Modem, PipeHost) Create()
+        private (Modem, PipeHost) Create()
         {
             var modem = new Modem(new ModemOptions());
-            var toModem = new Pipe();
-            var fromModem = new Pipe();
+            var options = inline ? new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false) : PipeOptions.Default;
+            var toModem = new Pipe(options);
+            var fromModem = new Pipe(options);
             _ = modem.RunAsync(new HostPipe(toModem.Reader, fromModem.Writer));
             return (modem, new PipeHost(toModem.Writer, fromModem.Reader));
         }

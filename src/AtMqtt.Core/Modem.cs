@@ -27,10 +27,11 @@ public sealed partial class Modem : IAsyncDisposable
 
     // Responses of commands that completed at once, written together when the input buffer is done
     // (or before anything that must reach the host first): one write for a burst of lines.
-    private readonly ArrayBufferWriter<byte> _batch = new(1024);
+    // Grown on first use (an idle modem of a fleet holds no buffer it has not needed yet).
+    private readonly ArrayBufferWriter<byte> _batch = new();
     private readonly ParamList _params = new();
     private readonly byte[] _scratch;
-    private readonly byte[] _busy;
+    private byte[]? _busy;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _urcPump;
     private readonly ILogger _log;
@@ -50,7 +51,8 @@ public sealed partial class Modem : IAsyncDisposable
 
     private Task? _pending;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _familyState = new();
+    // Made on first use: most profiles' families keep nothing.
+    private System.Collections.Concurrent.ConcurrentDictionary<Type, object>? _familyState;
 
     // Acknowledgements of messages a host-pull command handed over: sent once its response is written.
     private readonly List<InboundAck> _afterResponse = [];
@@ -78,7 +80,6 @@ public sealed partial class Modem : IAsyncDisposable
         // The profile's command line limit (docs/profiles.md): ESP-AT's 256 bytes, a cellular module's own.
         _framer = new LineFramer(profile.MaxLineBytes);
         _scratch = new byte[profile.MaxLineBytes];
-        _busy = new byte[profile.MaxLineBytes + 64];
         ReadyLine = System.Text.Encoding.ASCII.GetBytes(profile.Boot);
         Network = new AtMqtt.Core.Device.CellularNetwork(profile.Cellular ?? AtMqtt.Core.Device.CellularModule.None);
         Commands = Quirks.NoMqtt ? profile.Commands.Without(c => c.Name.StartsWith("AT+MQTT", StringComparison.Ordinal)) : profile.Commands;
@@ -749,7 +750,8 @@ public sealed partial class Modem : IAsyncDisposable
     {
         await FlushBatchAsync(ResponseEffect.Close).ConfigureAwait(false);
         int n = 0;
-        echo.Span.CopyTo(_busy);
+        var busy = _busy ??= new byte[Profile.MaxLineBytes + 64];
+        echo.Span.CopyTo(busy);
         n += echo.Length;
         if (EndsInLoneCr(echo.Span))
         {
@@ -762,12 +764,12 @@ public sealed partial class Modem : IAsyncDisposable
         }
 
         n += WriteAscii(BusyLine, n);
-        await Output.WriteAsync(_busy.AsMemory(0, n), ResponseEffect.Neutral).ConfigureAwait(false);
+        await Output.WriteAsync(busy.AsMemory(0, n), ResponseEffect.Neutral).ConfigureAwait(false);
     }
 
     private int WriteAscii(ReadOnlySpan<byte> text, int at)
     {
-        text.CopyTo(_busy.AsSpan(at));
+        text.CopyTo(_busy!.AsSpan(at));
         return text.Length;
     }
 
@@ -905,15 +907,25 @@ public sealed partial class Modem : IAsyncDisposable
         Response.Raw(ReadyLine);
     }
 
+    /// <summary>What the TLS transports authenticate with (flash, the module's files through a family's SSL context, the factory defaults).</summary>
+    internal CertificateSource Certificates { get; }
+
     /// <summary>
     /// What a command family keeps for the whole module (Quectel's SSL contexts), made on first use: one of
     /// each type per modem, so no family needs a field of the engine's.
     /// </summary>
-    /// <summary>What the TLS transports authenticate with (flash, the module's files through a family's SSL context, the factory defaults).</summary>
-    internal CertificateSource Certificates { get; }
-
     internal T FamilyState<T>()
-        where T : class, new() => (T)_familyState.GetOrAdd(typeof(T), static _ => new T());
+        where T : class, new()
+    {
+        var states = Volatile.Read(ref _familyState) ?? InitFamilyState();
+        return (T)states.GetOrAdd(typeof(T), static _ => new T());
+    }
+
+    private System.Collections.Concurrent.ConcurrentDictionary<Type, object> InitFamilyState()
+    {
+        Interlocked.CompareExchange(ref _familyState, new(), null);
+        return _familyState!;
+    }
 
     /// <summary>Every link cut the way a power loss cuts it (no DISCONNECT: the broker publishes each will).</summary>
     internal async Task CloseLinksAsync(string why)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using AtMqtt.Cli.Channels;
 using AtMqtt.Core;
 using AtMqtt.Core.Dialects;
 using AtMqtt.Testing;
@@ -9,7 +10,8 @@ using AtMqtt.Testing;
 namespace AtMqtt.Bench.Harness;
 
 /// <summary>What a modem under test is configured with.</summary>
-internal sealed record ModemSetup(bool EspAt = false, int RxQueue = 1000, int MaxPubRaw = 65536, IReadOnlyList<string>? ProgramArgs = null);
+/// <param name="DirectChannel">In-process: serve the host through SocketHostPipe (TcpListenChannel.DirectReader) instead of the default NetworkStream.</param>
+internal sealed record ModemSetup(bool EspAt = false, int RxQueue = 1000, int MaxPubRaw = 65536, IReadOnlyList<string>? ProgramArgs = null, bool DirectChannel = false);
 
 /// <summary>A modem listening on a loopback TCP port, either in this process or as the atmqtt program.</summary>
 internal abstract class ModemEndpoint : IAsyncDisposable
@@ -63,7 +65,8 @@ internal abstract class ModemEndpoint : IAsyncDisposable
 
 /// <summary>
 /// A <see cref="Modem"/> hosted here exactly as <c>atmqtt --tcp</c> hosts it (TcpListenChannel: a
-/// NetworkStream wrapped in a 4 KB PipeReader and a PipeWriter, Nagle off), one host at a time.
+/// NetworkStream wrapped in a 4 KB PipeReader and a PipeWriter, Nagle off), one host at a time; or, with
+/// <see cref="ModemSetup.DirectChannel"/>, through <see cref="SocketHostPipe"/> (TcpListenChannel.DirectReader).
 /// </summary>
 internal sealed class InProcessModem : ModemEndpoint
 {
@@ -79,6 +82,9 @@ internal sealed class InProcessModem : ModemEndpoint
 
     public Modem Modem { get; }
 
+    /// <summary>Through SocketHostPipe (see <see cref="ModemSetup.DirectChannel"/>).</summary>
+    public bool DirectChannel { get; init; }
+
     public override string Kind => "in-process";
 
     public override long Qos0Dropped => Modem.Urcs.Qos0Dropped;
@@ -93,7 +99,7 @@ internal sealed class InProcessModem : ModemEndpoint
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(4);
-        var modem = new InProcessModem(new Modem(options), listener) { EndPoint = (IPEndPoint)listener.LocalEndPoint! };
+        var modem = new InProcessModem(new Modem(options), listener) { EndPoint = (IPEndPoint)listener.LocalEndPoint!, DirectChannel = setup.DirectChannel };
         modem._accept = modem.AcceptLoopAsync();
         return modem;
     }
@@ -131,12 +137,20 @@ internal sealed class InProcessModem : ModemEndpoint
             socket.NoDelay = true;
             try
             {
-                await using var stream = new NetworkStream(socket, ownsSocket: true);
-                var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
-                var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-                await Modem.RunAsync(new HostPipe(input, output), _stop.Token);
-                await input.CompleteAsync();
-                await output.CompleteAsync();
+                if (!DirectChannel)
+                {
+                    await using var stream = new NetworkStream(socket, ownsSocket: true);
+                    var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+                    var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+                    await Modem.RunAsync(new HostPipe(input, output), _stop.Token);
+                    await input.CompleteAsync();
+                    await output.CompleteAsync();
+                }
+                else
+                {
+                    await using var pipe = new SocketHostPipe(socket);
+                    await Modem.RunAsync(pipe, _stop.Token);
+                }
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {

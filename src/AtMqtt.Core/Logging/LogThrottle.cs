@@ -21,11 +21,16 @@ public sealed class LogThrottle : IDisposable
     /// <summary>A few seconds: long enough to bound a flood, short enough to follow one as it happens.</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
 
-    private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly long _intervalTicks;
     private readonly int _burst;
     private readonly Action<long>? _summary;
+
+    // Summarising's line, kept as fields rather than a closure: a modem holds a score of throttles,
+    // and a fleet thousands of modems (docs/performance.md, memory per modem).
+    private readonly ILogger? _summaryLog;
+    private readonly LogLevel _summaryLevel;
+    private readonly string? _summaryWhat;
     private ITimer? _timer;
     private bool _armed;
     private bool _disposed;
@@ -53,7 +58,29 @@ public sealed class LogThrottle : IDisposable
     /// <c>{what}: {count} more since the last such line</c>.
     /// </summary>
     public static LogThrottle Summarising(ILogger log, LogLevel level, string what, TimeProvider time, int burst = 1) =>
-        new(time, DefaultInterval, burst, count => log.Log(level, "{What}: {Count} more since the last such line", what, count));
+        new(time, DefaultInterval, burst, log, level, what);
+
+    private LogThrottle(TimeProvider time, TimeSpan interval, int burst, ILogger log, LogLevel level, string what)
+        : this(time, interval, burst)
+    {
+        _summaryLog = log;
+        _summaryLevel = level;
+        _summaryWhat = what;
+    }
+
+    private bool HasSummary => _summary is not null || _summaryLog is not null;
+
+    private void Summarise(long count)
+    {
+        if (_summaryLog is { } log)
+        {
+            log.Log(_summaryLevel, "{What}: {Count} more since the last such line", _summaryWhat, count);
+        }
+        else
+        {
+            _summary!(count);
+        }
+    }
 
     /// <summary>
     /// For the line that carries the count of a throttle without summary: empty, or
@@ -66,7 +93,7 @@ public sealed class LogThrottle : IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (this)
             {
                 return _suppressed;
             }
@@ -85,7 +112,7 @@ public sealed class LogThrottle : IDisposable
         suppressed = 0;
         long summary = 0;
         bool log;
-        lock (_gate)
+        lock (this)
         {
             long now = _time.GetTimestamp();
             if (_open && now < _windowEnd)
@@ -101,7 +128,7 @@ public sealed class LogThrottle : IDisposable
                     Arm(now);
                 }
             }
-            else if (_summary is not null && _suppressed > 0)
+            else if (HasSummary && _suppressed > 0)
             {
                 // The timer is late: this occurrence joins the summary it would have written.
                 summary = _suppressed + 1;
@@ -120,7 +147,7 @@ public sealed class LogThrottle : IDisposable
 
         if (summary > 0)
         {
-            _summary!(summary);
+            Summarise(summary);
         }
 
         return log;
@@ -128,7 +155,7 @@ public sealed class LogThrottle : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
+        lock (this)
         {
             _disposed = true;
             _timer?.Dispose();
@@ -147,7 +174,7 @@ public sealed class LogThrottle : IDisposable
 
     private void Arm(long now)
     {
-        if (_summary is null || _armed || _disposed)
+        if (!HasSummary || _armed || _disposed)
         {
             return;
         }
@@ -167,7 +194,7 @@ public sealed class LogThrottle : IDisposable
     private void OnTimer()
     {
         long count;
-        lock (_gate)
+        lock (this)
         {
             _armed = false;
             if (_disposed || _suppressed == 0)
@@ -190,7 +217,7 @@ public sealed class LogThrottle : IDisposable
 
         try
         {
-            _summary!(count);
+            Summarise(count);
         }
         catch (ObjectDisposedException)
         {

@@ -22,7 +22,7 @@ public sealed class Response
 {
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(512);
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
 
     internal Response(Func<bool> sysLog) => SysLog = sysLog;
 

@@ -199,8 +199,10 @@ public sealed class UrcQueue : IDisposable
     {
         // Lines that are already waiting go out in one write (one system call for a burst of
         // messages); their acknowledgements follow, in order, once the write is done.
-        var batch = new ArrayBufferWriter<byte>(256);
-        var taken = new List<Item>(MaxBatchLines);
+        // Both grow with the first lines: an idle modem (thousands in a fleet) holds neither (a list
+        // sized for a full batch was 3 KB each).
+        var batch = new ArrayBufferWriter<byte>();
+        var taken = new List<Item>();
         try
         {
             while (await _items.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))

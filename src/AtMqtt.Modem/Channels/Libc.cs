@@ -22,6 +22,12 @@ internal static partial class Libc
     public const int EIo = 5;
     public const int EAgain = 11;
 
+    /// <summary>send(2): do not block (this call only, the descriptor stays blocking for the reader).</summary>
+    public const int MsgDontWait = 0x40;
+
+    /// <summary>send(2): a peer that has gone is an error (EPIPE), not SIGPIPE.</summary>
+    public const int MsgNoSignal = 0x4000;
+
     public const short PollIn = 0x1;
     public const short PollOut = 0x4;
     public const short PollErr = 0x8;
@@ -68,6 +74,9 @@ internal static partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
+    public static unsafe partial nint Send(int fd, byte* buffer, nuint count, int flags);
 
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(ref PollFd fds, nuint count, int timeoutMs);

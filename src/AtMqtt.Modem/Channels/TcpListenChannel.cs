@@ -60,6 +60,15 @@ internal sealed class TcpListenChannel
     }
 
     /// <summary>
+    /// Serve a connected host through <see cref="SocketHostPipe"/> (Linux): a thread per connected host, one
+    /// wake-up and no thread-pool hop per command. Off by default: on a quiet machine it is the faster path,
+    /// but on a machine loaded 40 times over its cores its reader thread, which does all the work, waited
+    /// milliseconds for the CPU in whole rounds where the NetworkStream's pool threads did not
+    /// (docs/performance.md, section 1's breakdown); it needs a measurement on a quiet machine first.
+    /// </summary>
+    public bool DirectReader { get; init; }
+
+    /// <summary>
     /// Binds and listens on <paramref name="endPoint"/>, before anything else starts, so that a port
     /// in use stops the program at once (<see cref="SocketError.AddressAlreadyInUse"/>).
     /// </summary>
@@ -173,6 +182,15 @@ internal sealed class TcpListenChannel
         // The host is gone but its session hangs (say, on a write the other end never reads): cut it.
         _log.LogWarning("The previous host's session did not end within {Limit} s of its leaving; cutting it", DrainLimit.TotalSeconds);
         _sessionCut!.Cancel();
+        try
+        {
+            // A shutdown wakes a reader blocked in recv(2) (SocketHostPipe); a close alone may not.
+            _sessionSocket!.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
         _sessionSocket!.Dispose();
         return await EndsWithinAsync(CutLimit, cancellationToken).ConfigureAwait(false);
     }
@@ -195,12 +213,21 @@ internal sealed class TcpListenChannel
 
         try
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
-            var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-            await _line.ServeAsync(new DuplexPipe(input, output), $"tcp {remote}", cancellationToken).ConfigureAwait(false);
-            await input.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            if (DirectReader && SocketHostPipe.Supported)
+            {
+                // One wake-up per command: the modem runs on the thread that reads the socket.
+                await using var pipe = new SocketHostPipe(socket);
+                await _line.ServeAsync(pipe, $"tcp {remote}", cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var stream = new NetworkStream(socket, ownsSocket: true);
+                var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+                var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+                await _line.ServeAsync(new DuplexPipe(input, output), $"tcp {remote}", cancellationToken).ConfigureAwait(false);
+                await input.CompleteAsync().ConfigureAwait(false);
+                await output.CompleteAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
