@@ -24,25 +24,11 @@ public sealed partial class FleetProgramTests
             $"linked at {dir.PathOf("ttyAT2")}", "--count", "3", "--pty", dir.PathOf("ttyAT{n}"), "--transcript", dir.PathOf("modem{n}.txt"));
         Assert.Contains($"on 3 ptys {dir.PathOf("ttyAT0")} to {dir.PathOf("ttyAT2")}", program.StdErr, StringComparison.Ordinal);
 
-        var hosts = new List<AtHost>();
-        try
+        await ProveIndependentAsync(i =>
         {
-            for (int i = 0; i < 3; i++)
-            {
-                Assert.StartsWith("/dev/pts/", new FileInfo(dir.PathOf($"ttyAT{i}")).LinkTarget);
-                hosts.Add(SerialHost.Open(dir.PathOf($"ttyAT{i}")));
-                await hosts[i].ExpectBytesAsync("ready\r\n");
-            }
-
-            await ProveIndependentAsync(hosts);
-        }
-        finally
-        {
-            foreach (var host in hosts)
-            {
-                await host.DisposeAsync();
-            }
-        }
+            Assert.StartsWith("/dev/pts/", new FileInfo(dir.PathOf($"ttyAT{i}")).LinkTarget);
+            return Task.FromResult(SerialHost.Open(dir.PathOf($"ttyAT{i}")));
+        });
 
         Assert.Equal(0, await program.TerminateAsync());
         await ProveTranscriptsAsync(dir);
@@ -61,24 +47,7 @@ public sealed partial class FleetProgramTests
             $"Listening for a host on 127.0.0.1:{first + 2}", "--count", "3", "--tcp", $"127.0.0.1:{first}", "--transcript", dir.PathOf("modem{n}.txt"));
         Assert.Contains($"on tcp 127.0.0.1:{first} to port {first + 2}", program.StdErr, StringComparison.Ordinal);
 
-        var hosts = new List<AtHost>();
-        try
-        {
-            for (int i = 0; i < 3; i++)
-            {
-                hosts.Add(await AtHost.ConnectAsync(first + i));
-                await hosts[i].ExpectBytesAsync("ready\r\n");
-            }
-
-            await ProveIndependentAsync(hosts);
-        }
-        finally
-        {
-            foreach (var host in hosts)
-            {
-                await host.DisposeAsync();
-            }
-        }
+        await ProveIndependentAsync(i => AtHost.ConnectAsync(first + i));
 
         Assert.Equal(0, await program.TerminateAsync());
         await ProveTranscriptsAsync(dir);
@@ -163,6 +132,29 @@ public sealed partial class FleetProgramTests
     }
 
     /// <summary>Host 1 turns its echo off; the others still echo: each modem has its own state.</summary>
+    /// <summary>Opens the three modems' hosts with <paramref name="open"/>, each reading its <c>ready</c>, proves them independent, closes them.</summary>
+    private static async Task ProveIndependentAsync(Func<int, Task<AtHost>> open)
+    {
+        var hosts = new List<AtHost>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                hosts.Add(await open(i));
+                await hosts[i].ExpectBytesAsync("ready\r\n");
+            }
+
+            await ProveIndependentAsync(hosts);
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task ProveIndependentAsync(List<AtHost> hosts)
     {
         await hosts[1].OkAsync("ATE0");
